@@ -1,0 +1,104 @@
+using System;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace PSRedis.Protocol
+{
+    /// <summary>Whether and how the server's TLS certificate is checked (redis-py ssl_cert_reqs).</summary>
+    public enum CertificateRequirement
+    {
+        /// <summary>The chain and the host name must validate (the default).</summary>
+        Required,
+        /// <summary>Validate if the server sends a certificate; accept a missing one.</summary>
+        Optional,
+        /// <summary>Accept any certificate. Only for test servers: it allows a man in the middle.</summary>
+        None,
+    }
+
+    /// <summary>
+    /// Everything needed to open and initialise one connection, plus the pool size. Mirrors redis-py's
+    /// connection keyword arguments in .NET form. ToString never shows the password.
+    /// </summary>
+    public sealed class ConnectionOptions
+    {
+        public const int DefaultPort = 6379;
+
+        /// <summary>Host name or address (ignored when <see cref="UnixSocketPath"/> is set).</summary>
+        public string Host { get; set; } = "localhost";
+        public int Port { get; set; } = DefaultPort;
+        /// <summary>Path of a unix domain socket (unix:// URLs); when set, Host and Port are not used.</summary>
+        public string? UnixSocketPath { get; set; }
+        public int Database { get; set; }
+        /// <summary>ACL user name; null authenticates as the default user.</summary>
+        public string? Username { get; set; }
+        /// <summary>Password or access token. Never printed, logged or put in an exception message.</summary>
+        public string? Password { get; set; }
+
+        /// <summary>Use TLS (rediss:// URLs).</summary>
+        public bool UseTls { get; set; }
+        /// <summary>Name the server certificate must carry; defaults to <see cref="Host"/>.</summary>
+        public string? TlsServerName { get; set; }
+        public CertificateRequirement CertificateRequirement { get; set; } = CertificateRequirement.Required;
+        /// <summary>Check that the certificate names the host (on by default; redis-py ssl_check_hostname).</summary>
+        public bool CheckHostname { get; set; } = true;
+        /// <summary>PEM or DER file of CA certificates to trust instead of the system store (ssl_ca_certs).</summary>
+        public string? CaCertificatePath { get; set; }
+        /// <summary>Client certificate file: PFX/PKCS#12, or PEM together with <see cref="ClientKeyPath"/> (ssl_certfile).</summary>
+        public string? ClientCertificatePath { get; set; }
+        /// <summary>PEM private key of the client certificate (ssl_keyfile).</summary>
+        public string? ClientKeyPath { get; set; }
+        /// <summary>Password of a PFX client certificate file. Never printed.</summary>
+        public string? ClientCertificatePassword { get; set; }
+        /// <summary>A client certificate already loaded (takes precedence over the path).</summary>
+        public X509Certificate2? ClientCertificate { get; set; }
+
+        /// <summary>Time allowed to connect, including TLS and the handshake. Null: same as <see cref="SocketTimeout"/>.</summary>
+        public TimeSpan? ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+        /// <summary>Time allowed for each read and write. Finite by default so no call can hang; null waits forever.</summary>
+        public TimeSpan? SocketTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        public bool SocketKeepAlive { get; set; }
+        /// <summary>After a timeout, reconnect and send the command once more (redis-py retry_on_timeout).</summary>
+        public bool RetryOnTimeout { get; set; }
+        /// <summary>PING a connection before use when it has been idle longer than this. Zero turns it off.</summary>
+        public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.Zero;
+        /// <summary>Sent with CLIENT SETNAME on every new connection.</summary>
+        public string? ClientName { get; set; }
+        /// <summary>RESP protocol version: 2 (default) or 3 (HELLO 3 on connect).</summary>
+        public int Protocol { get; set; } = 2;
+        /// <summary>Most connections a pool built from these options may open; null means no limit (BlockingConnectionPool: 50).</summary>
+        public int? MaxConnections { get; set; }
+        /// <summary>How long a BlockingConnectionPool waits for a free connection; null waits forever.</summary>
+        public TimeSpan? PoolTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+        /// <summary>A copy that can be changed without affecting this one.</summary>
+        public ConnectionOptions Clone() => (ConnectionOptions)MemberwiseClone();
+
+        /// <summary>Where the connection goes, without credentials: "host:port/db" or "unix:path/db".</summary>
+        public string Endpoint =>
+            UnixSocketPath != null
+                ? "unix:" + UnixSocketPath
+                : (Host.IndexOf(':') >= 0 && !Host.StartsWith("[", StringComparison.Ordinal) ? "[" + Host + "]" : Host) + ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>A URL for these options with the password masked, safe to show and log.</summary>
+        public override string ToString()
+        {
+            var sb = new StringBuilder();
+            sb.Append(UnixSocketPath != null ? "unix://" : UseTls ? "rediss://" : "redis://");
+            if (Username != null || Password != null)
+            {
+                if (Username != null) sb.Append(Uri.EscapeDataString(Username));
+                if (Password != null) sb.Append(":***");
+                sb.Append('@');
+            }
+            if (UnixSocketPath != null)
+            {
+                sb.Append(UnixSocketPath).Append("?db=").Append(Database.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append(Endpoint).Append('/').Append(Database.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            return sb.ToString();
+        }
+    }
+}

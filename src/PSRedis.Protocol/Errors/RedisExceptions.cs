@@ -1,0 +1,113 @@
+using System;
+
+namespace PSRedis.Protocol
+{
+    // One exception per redis-py error (redis.exceptions), with the same parent/child shape so that
+    // "catch RedisConnectionException" catches what "except ConnectionError" catches in Python.
+
+    /// <summary>Base of every error the client raises (redis-py: RedisError).</summary>
+    public class RedisException : Exception
+    {
+        public RedisException(string message) : base(message) { }
+        public RedisException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
+    /// <summary>The connection could not be made, was lost, or no pooled connection was available (ConnectionError).</summary>
+    public class RedisConnectionException : RedisException
+    {
+        public RedisConnectionException(string message) : base(message) { }
+        public RedisConnectionException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
+    /// <summary>The server rejected the credentials (AuthenticationError).</summary>
+    public class RedisAuthenticationException : RedisConnectionException
+    {
+        public RedisAuthenticationException(string message) : base(message) { }
+        public RedisAuthenticationException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
+    /// <summary>The server is loading its dataset into memory (BusyLoadingError, prefix LOADING).</summary>
+    public class RedisBusyLoadingException : RedisConnectionException
+    {
+        public RedisBusyLoadingException(string message) : base(message) { }
+    }
+
+    /// <summary>A connect, read or write did not finish within its timeout (TimeoutError).</summary>
+    public class RedisTimeoutException : RedisException
+    {
+        public RedisTimeoutException(string message) : base(message) { }
+        public RedisTimeoutException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
+    /// <summary>The server answered a command with an error reply (ResponseError).</summary>
+    public class RedisResponseException : RedisException
+    {
+        public RedisResponseException(string message) : base(message)
+        {
+            ErrorCode = ServerErrors.CodeOf(message);
+        }
+
+        /// <summary>The first word of the server's error ("ERR", "WRONGTYPE", "NOSCRIPT", ...).</summary>
+        public string ErrorCode { get; }
+    }
+
+    /// <summary>AUTH was sent with the wrong number of arguments (AuthenticationWrongNumberOfArgsError).</summary>
+    public class RedisAuthenticationWrongNumberOfArgsException : RedisResponseException
+    {
+        public RedisAuthenticationWrongNumberOfArgsException(string message) : base(message) { }
+    }
+
+    /// <summary>A write was sent to a read-only replica (ReadOnlyError, prefix READONLY).</summary>
+    public class RedisReadOnlyException : RedisResponseException
+    {
+        public RedisReadOnlyException(string message) : base(message) { }
+    }
+
+    /// <summary>EVALSHA named a script the server does not have (NoScriptError, prefix NOSCRIPT).</summary>
+    public class RedisNoScriptException : RedisResponseException
+    {
+        public RedisNoScriptException(string message) : base(message) { }
+    }
+
+    /// <summary>EXEC was discarded because a queued command was rejected (ExecAbortError, prefix EXECABORT).</summary>
+    public class RedisExecAbortException : RedisResponseException
+    {
+        public RedisExecAbortException(string message) : base(message) { }
+    }
+
+    /// <summary>The server is over its maxmemory (OutOfMemoryError, prefix OOM).</summary>
+    public class RedisOutOfMemoryException : RedisResponseException
+    {
+        public RedisOutOfMemoryException(string message) : base(message) { }
+    }
+
+    /// <summary>The ACL user may not run this command or touch this key (NoPermissionError, prefix NOPERM).</summary>
+    public class RedisNoPermissionException : RedisResponseException
+    {
+        public RedisNoPermissionException(string message) : base(message) { }
+    }
+
+    /// <summary>A value cannot be sent as a Redis argument, or arguments do not make sense together (DataError).</summary>
+    public class RedisDataException : RedisException
+    {
+        public RedisDataException(string message) : base(message) { }
+    }
+
+    /// <summary>The server sent bytes that are not valid RESP, or a reply past the reader's limits (InvalidResponse).</summary>
+    public class RedisInvalidResponseException : RedisException
+    {
+        public RedisInvalidResponseException(string message) : base(message) { }
+    }
+
+    /// <summary>Pub/sub misuse or a pub/sub protocol failure (PubSubError).</summary>
+    public class RedisPubSubException : RedisException
+    {
+        public RedisPubSubException(string message) : base(message) { }
+    }
+
+    /// <summary>A WATCHed key changed, so EXEC did nothing (WatchError).</summary>
+    public class RedisWatchException : RedisException
+    {
+        public RedisWatchException(string message) : base(message) { }
+    }
+}
