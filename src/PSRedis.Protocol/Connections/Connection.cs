@@ -1,0 +1,427 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using PSRedis.Protocol.Resp;
+
+namespace PSRedis.Protocol
+{
+    /// <summary>
+    /// One synchronous connection to a Redis server over TCP, TLS or a unix socket. Not thread-safe: a pool
+    /// hands it to one user at a time. Any I/O failure, timeout or protocol error marks it broken, because
+    /// the position in the reply stream is then unknown and a later reply could be read by the wrong caller.
+    /// </summary>
+    public sealed class Connection : IRedisConnection
+    {
+        private static readonly object[] PingCommand = { "PING" };
+        // Past this idle time a pooled socket is polled before use, to find servers that closed it meanwhile.
+        private static readonly long StaleCheckTicks = Stopwatch.Frequency;
+
+        private Socket? _socket;
+        private Stream? _stream;
+        private RespReader? _reader;
+        private RespWriter? _writer;
+        private long _lastUsed;
+
+        public Connection(ConnectionOptions options)
+        {
+            Options = options ?? throw new ArgumentNullException(nameof(options));
+            if (options.Protocol != 2 && options.Protocol != 3)
+                throw new ArgumentException("Protocol must be 2 or 3.", nameof(options));
+        }
+
+        public ConnectionOptions Options { get; }
+        public bool IsConnected => _stream != null;
+        public bool IsBroken { get; private set; }
+
+        /// <summary>The database this connection has selected (changes with SELECT through <see cref="TrackSelect"/>).</summary>
+        public int CurrentDatabase { get; private set; }
+
+        /// <summary>The server's HELLO reply when RESP3 was negotiated.</summary>
+        public RespValue? HelloReply { get; private set; }
+
+        public void Connect()
+        {
+            if (_stream != null) return;
+            IsBroken = false;
+            TimeSpan? connectTimeout = Options.ConnectTimeout ?? Options.SocketTimeout;
+            Socket socket = OpenSocket(connectTimeout);
+            Stream stream;
+            try
+            {
+                ApplyTimeouts(socket, connectTimeout);
+                stream = new NetworkStream(socket, ownsSocket: true);
+                if (Options.UseTls) stream = TlsHandshake.Authenticate(stream, Options);
+            }
+            catch (Exception ex) when (!(ex is RedisException))
+            {
+                socket.Dispose();
+                throw Wrap(ex, "Error connecting to " + Options.Endpoint);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            _socket = socket;
+            _stream = stream;
+            _reader = new RespReader(stream);
+            _writer = new RespWriter(stream);
+            CurrentDatabase = 0;
+            try
+            {
+                OnConnect();
+                ApplyTimeouts(socket, Options.SocketTimeout);
+            }
+            catch
+            {
+                Disconnect();
+                throw;
+            }
+            Touch();
+        }
+
+        /// <summary>Authenticates, picks the protocol, names the client and selects the database, in one round trip.</summary>
+        private void OnConnect()
+        {
+            var commands = new List<IReadOnlyList<object?>>();
+            if (Options.Protocol == 3)
+            {
+                var hello = new List<object?> { "HELLO", 3 };
+                if (Options.Password != null)
+                {
+                    hello.Add("AUTH");
+                    hello.Add(Options.Username ?? "default");
+                    hello.Add(Options.Password);
+                }
+                if (Options.ClientName != null)
+                {
+                    hello.Add("SETNAME");
+                    hello.Add(Options.ClientName);
+                }
+                commands.Add(hello);
+            }
+            else
+            {
+                if (Options.Password != null)
+                {
+                    commands.Add(Options.Username != null
+                        ? new object?[] { "AUTH", Options.Username, Options.Password }
+                        : new object?[] { "AUTH", Options.Password });
+                }
+                if (Options.ClientName != null) commands.Add(new object?[] { "CLIENT", "SETNAME", Options.ClientName });
+            }
+            if (Options.Database != 0) commands.Add(new object?[] { "SELECT", Options.Database });
+            if (commands.Count == 0) return;
+
+            SendCommands(commands);
+            RedisException? first = null;
+            for (int i = 0; i < commands.Count; i++)
+            {
+                RespValue reply = ReadResponse(errorsAsValues: true);
+                if (reply.IsError)
+                {
+                    first = first ?? HandshakeError(reply.AsString()!, (string)commands[i][0]!);
+                }
+                else if (i == 0 && Options.Protocol == 3)
+                {
+                    HelloReply = reply;
+                }
+            }
+            if (first != null) throw first;
+            CurrentDatabase = Options.Database;
+        }
+
+        private static RedisException HandshakeError(string message, string command)
+        {
+            RedisException mapped = ServerErrors.Map(message);
+            if (command == "HELLO" && mapped.GetType() == typeof(RedisResponseException))
+                return new RedisConnectionException("The server does not support RESP3 (HELLO 3 failed: " + message + ").");
+            return mapped;
+        }
+
+        public void Disconnect()
+        {
+            Stream? stream = _stream;
+            Socket? socket = _socket;
+            _stream = null;
+            _socket = null;
+            _reader = null;
+            _writer = null;
+            HelloReply = null;
+            try
+            {
+                // Shutdown tells the server at once instead of waiting for the socket to be collected.
+                if (socket != null && socket.Connected) socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // The peer may already be gone; closing below is what matters.
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already closed by a concurrent Disconnect (pool.Disconnect(inUseConnections: true)).
+            }
+            stream?.Dispose();
+            socket?.Dispose();
+        }
+
+        public void Dispose() => Disconnect();
+
+        public void SendCommand(IReadOnlyList<object?> args)
+        {
+            RespWriter writer = EnsureWriter();
+            writer.WriteCommand(args); // a bad argument throws here, before anything reaches the socket
+            FlushOrFail(writer);
+        }
+
+        public void SendCommands(IEnumerable<IReadOnlyList<object?>> commands)
+        {
+            RespWriter writer = EnsureWriter();
+            try
+            {
+                foreach (IReadOnlyList<object?> args in commands) writer.WriteCommand(args);
+            }
+            catch (RedisDataException)
+            {
+                // Earlier commands may already be on the wire; their replies would be orphaned.
+                if (writer.Pending > 0) writer.Reset();
+                Fail();
+                throw;
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                Fail();
+                throw Wrap(ex, "Error writing to " + Options.Endpoint);
+            }
+            FlushOrFail(writer);
+        }
+
+        public RespValue ReadResponse(bool errorsAsValues = false)
+        {
+            RespReader reader = _reader ?? throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
+            RespValue reply;
+            try
+            {
+                reply = reader.ReadValue();
+            }
+            catch (RedisException)
+            {
+                Fail();
+                throw;
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                Fail();
+                throw Wrap(ex, "Error reading from " + Options.Endpoint);
+            }
+            Touch();
+            if (reply.IsError && !errorsAsValues) throw ServerErrors.Map(reply.AsString()!);
+            return reply;
+        }
+
+        /// <summary>Reads the next reply if one arrives within <paramref name="timeout"/>; null otherwise (pub/sub polling).</summary>
+        public RespValue? TryReadResponse(TimeSpan timeout)
+        {
+            if (_reader == null || _socket == null) throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
+            if (!_reader.HasBufferedData && !(_stream is NetworkStream ns && ns.DataAvailable))
+            {
+                long micro = Math.Max(0, Math.Min((long)timeout.TotalMilliseconds * 1000, int.MaxValue));
+                bool readable;
+                try
+                {
+                    readable = _socket.Poll((int)micro, SelectMode.SelectRead);
+                }
+                catch (Exception ex) when (IsIoFailure(ex))
+                {
+                    Fail();
+                    throw Wrap(ex, "Error reading from " + Options.Endpoint);
+                }
+                if (!readable) return null;
+            }
+            return ReadResponse(errorsAsValues: true);
+        }
+
+        public void CheckHealth()
+        {
+            if (_stream == null) return;
+            long idle = Stopwatch.GetTimestamp() - _lastUsed;
+            if (_reader!.HasBufferedData || (idle > StaleCheckTicks && IsClosedByPeer()))
+            {
+                // Left-over bytes or a peer that hung up: this socket cannot serve the next command.
+                Disconnect();
+                Connect();
+                return;
+            }
+            TimeSpan interval = Options.HealthCheckInterval;
+            if (interval <= TimeSpan.Zero || idle < interval.TotalSeconds * Stopwatch.Frequency) return;
+            try
+            {
+                Ping();
+            }
+            catch (Exception ex) when (ex is RedisConnectionException || ex is RedisTimeoutException)
+            {
+                // redis-py's check_health: one reconnect, then the PING must succeed.
+                Disconnect();
+                Connect();
+                Ping();
+            }
+        }
+
+        /// <summary>Called by the client after a successful SELECT so pooled connections know their database.</summary>
+        public void TrackSelect(int database) => CurrentDatabase = database;
+
+        private void Ping()
+        {
+            SendCommand(PingCommand);
+            RespValue reply = ReadResponse();
+            string? text = reply.Type == RespType.Array || reply.Type == RespType.Push ? reply.Items[0].AsString() : reply.AsString();
+            if (!string.Equals(text, "PONG", StringComparison.OrdinalIgnoreCase))
+                throw new RedisConnectionException("Bad response from PING health check: " + reply.Describe());
+        }
+
+        private bool IsClosedByPeer()
+        {
+            try
+            {
+                return _socket!.Poll(0, SelectMode.SelectRead) && _socket.Available == 0;
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                return true;
+            }
+        }
+
+        private RespWriter EnsureWriter()
+        {
+            if (_writer == null) Connect();
+            return _writer!;
+        }
+
+        private void FlushOrFail(RespWriter writer)
+        {
+            try
+            {
+                writer.Flush();
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                Fail();
+                throw Wrap(ex, "Error writing to " + Options.Endpoint);
+            }
+        }
+
+        private void Touch() => _lastUsed = Stopwatch.GetTimestamp();
+
+        private void Fail()
+        {
+            IsBroken = true;
+            Disconnect();
+        }
+
+        private Socket OpenSocket(TimeSpan? timeout)
+        {
+            var deadline = timeout.HasValue ? Stopwatch.StartNew() : null;
+            if (Options.UnixSocketPath != null)
+            {
+                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                ConnectWithin(unix, UnixSocketEndPoint.Create(Options.UnixSocketPath), timeout, deadline);
+                return unix;
+            }
+            IPAddress[] addresses = Resolve(timeout);
+            Exception? last = null;
+            foreach (IPAddress address in addresses)
+            {
+                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    if (Options.SocketKeepAlive) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                    ConnectWithin(socket, new IPEndPoint(address, Options.Port), timeout, deadline);
+                    return socket;
+                }
+                catch (RedisException ex)
+                {
+                    socket.Dispose();
+                    last = ex;
+                    if (ex is RedisTimeoutException) throw;
+                }
+            }
+            throw last ?? new RedisConnectionException("Error connecting to " + Options.Endpoint + ": no address found.");
+        }
+
+        private IPAddress[] Resolve(TimeSpan? timeout)
+        {
+            if (IPAddress.TryParse(Options.Host, out IPAddress? literal)) return new[] { literal };
+            Task<IPAddress[]> lookup = Dns.GetHostAddressesAsync(Options.Host);
+            try
+            {
+                if (!WaitFor(lookup, timeout))
+                    throw new RedisTimeoutException("Timeout resolving host name for " + Options.Endpoint + ".");
+                return lookup.Result;
+            }
+            catch (AggregateException ex)
+            {
+                throw new RedisConnectionException("Error connecting to " + Options.Endpoint + ": " + ex.InnerException?.Message, ex.InnerException);
+            }
+        }
+
+        private void ConnectWithin(Socket socket, EndPoint endPoint, TimeSpan? timeout, Stopwatch? elapsed)
+        {
+            TimeSpan? left = timeout.HasValue ? timeout.Value - elapsed!.Elapsed : (TimeSpan?)null;
+            if (left.HasValue && left.Value <= TimeSpan.Zero)
+                throw new RedisTimeoutException("Timeout connecting to " + Options.Endpoint + ".");
+            Task connecting = socket.ConnectAsync(endPoint);
+            try
+            {
+                if (!WaitFor(connecting, left))
+                {
+                    socket.Dispose();
+                    // Observe the abandoned task so its failure is not reported as unobserved.
+                    connecting.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                    throw new RedisTimeoutException("Timeout connecting to " + Options.Endpoint + ".");
+                }
+            }
+            catch (AggregateException ex)
+            {
+                Exception inner = ex.InnerException ?? ex;
+                throw new RedisConnectionException("Error connecting to " + Options.Endpoint + ": " + inner.Message, inner);
+            }
+        }
+
+        private static bool WaitFor(Task task, TimeSpan? timeout) =>
+            timeout.HasValue ? task.Wait(timeout.Value) : WaitForever(task);
+
+        private static bool WaitForever(Task task)
+        {
+            task.Wait();
+            return true;
+        }
+
+        private static void ApplyTimeouts(Socket socket, TimeSpan? timeout)
+        {
+            int ms = timeout.HasValue ? (int)Math.Max(1, Math.Min(timeout.Value.TotalMilliseconds, int.MaxValue)) : 0;
+            socket.ReceiveTimeout = ms;
+            socket.SendTimeout = ms;
+        }
+
+        internal static bool IsIoFailure(Exception ex) =>
+            ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is System.Security.Authentication.AuthenticationException;
+
+        private RedisException Wrap(Exception ex, string what)
+        {
+            if (ex is RedisException redis) return redis;
+            SocketException? socketError = ex as SocketException ?? ex.InnerException as SocketException;
+            if (socketError != null && socketError.SocketErrorCode == SocketError.TimedOut || socketError?.SocketErrorCode == SocketError.WouldBlock)
+                return new RedisTimeoutException(what.Replace("Error", "Timeout") + ".", ex);
+            if (ex is System.Security.Authentication.AuthenticationException)
+                return new RedisConnectionException(what + ": TLS handshake failed: " + ex.Message, ex);
+            if (ex is ObjectDisposedException)
+                return new RedisConnectionException(what + ": the connection was closed.", ex);
+            return new RedisConnectionException(what + ": " + (socketError?.Message ?? ex.Message), ex);
+        }
+    }
+}

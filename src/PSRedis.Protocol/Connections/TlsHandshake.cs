@@ -1,0 +1,122 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net.Security;
+using System.Reflection;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace PSRedis.Protocol
+{
+    /// <summary>TLS for rediss://: server validation (system store or a CA file), host name check, client certificates.</summary>
+    internal static class TlsHandshake
+    {
+        public static Stream Authenticate(Stream inner, ConnectionOptions options)
+        {
+            X509Certificate2Collection? trusted = options.CaCertificatePath != null ? LoadCaFile(options.CaCertificatePath) : null;
+            var ssl = new SslStream(inner, leaveInnerStreamOpen: false,
+                (sender, certificate, chain, errors) => Validate(options, trusted, certificate, errors));
+            var clientCertificates = new X509CertificateCollection();
+            X509Certificate2? client = LoadClientCertificate(options);
+            if (client != null) clientCertificates.Add(client);
+            string serverName = options.TlsServerName ?? options.Host;
+            try
+            {
+                ssl.AuthenticateAsClient(serverName, clientCertificates, SslProtocols.None, checkCertificateRevocation: false);
+            }
+            catch
+            {
+                ssl.Dispose();
+                throw;
+            }
+            return ssl;
+        }
+
+        private static bool Validate(ConnectionOptions options, X509Certificate2Collection? trusted, X509Certificate? certificate, SslPolicyErrors errors)
+        {
+            if (options.CertificateRequirement == CertificateRequirement.None) return true;
+            if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+                return options.CertificateRequirement == CertificateRequirement.Optional;
+            if (!options.CheckHostname) errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
+            if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+            if (trusted == null) return errors == SslPolicyErrors.None;
+            // With a CA file, the chain must end in one of its certificates, whatever the system store says.
+            return certificate != null && ChainsTo(new X509Certificate2(certificate), trusted);
+        }
+
+        private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection trusted)
+        {
+            using (var chain = new X509Chain())
+            {
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+                chain.ChainPolicy.ExtraStore.AddRange(trusted);
+                if (!chain.Build(certificate)) return false;
+                foreach (X509ChainStatus status in chain.ChainStatus)
+                {
+                    if (status.Status != X509ChainStatusFlags.UntrustedRoot && status.Status != X509ChainStatusFlags.NoError) return false;
+                }
+                X509Certificate2 root = chain.ChainElements[chain.ChainElements.Count - 1].Certificate;
+                return trusted.Cast<X509Certificate2>().Any(ca => ca.Thumbprint == root.Thumbprint);
+            }
+        }
+
+        private static X509Certificate2Collection LoadCaFile(string path)
+        {
+            if (!File.Exists(path)) throw new RedisConnectionException("CA certificate file not found: " + path);
+            var collection = new X509Certificate2Collection();
+            string text = File.ReadAllText(path);
+            const string begin = "-----BEGIN CERTIFICATE-----";
+            const string end = "-----END CERTIFICATE-----";
+            int at = text.IndexOf(begin, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                collection.Import(File.ReadAllBytes(path)); // DER or PKCS#7
+                return collection;
+            }
+            while (at >= 0)
+            {
+                int stop = text.IndexOf(end, at, StringComparison.Ordinal);
+                if (stop < 0) throw new RedisConnectionException("CA certificate file is not valid PEM: " + path);
+                string body = text.Substring(at + begin.Length, stop - at - begin.Length);
+                collection.Add(new X509Certificate2(Convert.FromBase64String(body.Replace("\r", string.Empty).Replace("\n", string.Empty).Trim())));
+                at = text.IndexOf(begin, stop, StringComparison.Ordinal);
+            }
+            return collection;
+        }
+
+        private static X509Certificate2? LoadClientCertificate(ConnectionOptions options)
+        {
+            if (options.ClientCertificate != null) return options.ClientCertificate;
+            string? path = options.ClientCertificatePath;
+            if (path == null) return null;
+            if (!File.Exists(path)) throw new RedisConnectionException("Client certificate file not found: " + path);
+            if (options.ClientKeyPath == null)
+            {
+                // PFX/PKCS#12 (the key travels inside the file).
+                return new X509Certificate2(path, options.ClientCertificatePassword, X509KeyStorageFlags.Exportable);
+            }
+            return LoadPem(path, options.ClientKeyPath);
+        }
+
+        /// <summary>PEM pairs need X509Certificate2.CreateFromPemFile (.NET 5+); Windows PowerShell 5.1 gets a clear message instead.</summary>
+        private static X509Certificate2 LoadPem(string certPath, string keyPath)
+        {
+            MethodInfo? create = typeof(X509Certificate2).GetMethod("CreateFromPemFile", new[] { typeof(string), typeof(string) });
+            if (create == null)
+                throw new RedisConnectionException("PEM client certificates need PowerShell 7 (.NET 5 or later); convert the certificate and key to a .pfx file for Windows PowerShell.");
+            if (!File.Exists(keyPath)) throw new RedisConnectionException("Client key file not found: " + keyPath);
+            X509Certificate2 pem;
+            try
+            {
+                pem = (X509Certificate2)create.Invoke(null, new object[] { certPath, keyPath })!;
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException != null)
+            {
+                throw new RedisConnectionException("Cannot load the client certificate and key: " + ex.InnerException.Message, ex.InnerException);
+            }
+            // SslStream on Windows cannot use the ephemeral key of a PEM import; a PKCS#12 round trip gives it a real one.
+            return new X509Certificate2(pem.Export(X509ContentType.Pkcs12));
+        }
+    }
+}
