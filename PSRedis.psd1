@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'PSRedis.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '15156737-0f9c-4a2c-bf7d-9b746fb0dcf0'
+    Author               = 'PSRedis contributors'
+    CompanyName          = 'PSRedis'
+    Copyright            = 'Copyright (c) PSRedis contributors'
+    Description          = 'Redis for PowerShell: binary cmdlets over a compiled Redis client (RESP2/RESP3, pooling, TLS). Keys and values as pipeline objects, SCAN streaming, batching.'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('PSRedis.Format.ps1xml')
+    TypesToProcess       = @('PSRedis.Types.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-Redis'
+        'Test-RedisConnection'
+        'Get-RedisKey'
+        'Get-RedisValue'
+        'Set-RedisValue'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('Redis', 'Cache', 'Database', 'NoSQL', 'AzureCacheForRedis', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Globalization;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Connect-Redis: builds a pooled client from a URL (or host name) plus overrides, checks it with PING,
+    /// and makes it the session's default connection.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "Redis", DefaultParameterSetName = UrlSet)]
+    [OutputType(typeof(RedisConnection))]
+    public sealed class ConnectRedisCommand : PSCmdlet
+    {
+        private const string UrlSet = "Url";
+        private const string HostNameSet = "HostName";
+        internal const string UrlEnvironmentVariable = "REDIS_URL";
+        internal const string DefaultUrl = "redis://localhost:6379/0";
+
+        /// <summary>redis://, rediss:// or unix:// URL; default $env:REDIS_URL, else redis://localhost:6379/0.</summary>
+        [Parameter(Position = 0, ParameterSetName = UrlSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Url { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = HostNameSet)]
+        [ValidateNotNullOrEmpty]
+        [Alias("ComputerName", "Server")]
+        public string? HostName { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int Database { get; set; }
+
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? AccessToken { get; set; }
+
+        [Parameter]
+        public SwitchParameter UseTls { get; set; }
+
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaxConnections { get; set; }
+
+        /// <summary>Connect and socket timeout: seconds or a TimeSpan.</summary>
+        [Parameter]
+        [SecondsTransformation]
+        public TimeSpan Timeout { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void EndProcessing()
+        {
+            ConnectionOptions options = BuildOptions();
+            string name = Name ?? RedisConnection.DefaultName(options);
+
+            var details = new System.Collections.Generic.List<string>();
+            if (options.UseTls) details.Add(options.CertificateRequirement == CertificateRequirement.None ? "TLS, certificate not checked" : "TLS");
+            if (options.Username != null) details.Add("user " + options.Username);
+            else if (options.Password != null) details.Add("password");
+            if (options.ConnectTimeout.HasValue) details.Add("timeout " + options.ConnectTimeout.Value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s");
+            // options.ToString() masks the password; nothing here ever prints a secret.
+            WriteVerbose("Connecting to " + options + (details.Count > 0 ? " (" + string.Join(", ", details) + ")" : string.Empty) + " as '" + name + "'.");
+
+            var client = new RedisClient(options);
+            bool connected = false;
+            try
+            {
+                client.Ping();
+                connected = true;
+            }
+            catch (Exception e) when (e is RedisException || e is ArgumentException || e is ObjectDisposedException)
+            {
+                ErrorRecord record = RedisCmdlet.ToErrorRecord(e, options.ToString());
+                record.ErrorDetails = new ErrorDetails("Cannot connect to " + options + ": " + e.Message);
+                record.ErrorDetails.RecommendedAction = e is RedisAuthenticationException
+                    ? "Check the user name and password (-Credential or -AccessToken)."
+                    : "Check that the server runs, that the host, port and TLS settings are right, and that -Timeout is long enough.";
+                ThrowTerminatingError(record);
+            }
+            finally
+            {
+                if (!connected) client.Dispose();
+            }
+
+            var connection = new RedisConnection(name, client);
+            SessionConnections session = ConnectionRegistry.Current
+                ?? throw new InvalidOperationException("Connect-Redis must run in a PowerShell runspace.");
+            session.Add(connection);
+            WriteVerbose("Connected to " + options.Endpoint + "; '" + name + "' is now the default connection.");
+            if (PassThru) WriteObject(connection);
+        }
+
+        private ConnectionOptions BuildOptions()
+        {
+            ConnectionOptions options;
+            try
+            {
+                if (HostName != null)
+                {
+                    options = RedisUrl.Parse(DefaultUrl, null, null);
+                    options.Host = HostName.Trim('[', ']');
+                }
+                else
+                {
+                    string? fromEnvironment = Environment.GetEnvironmentVariable(UrlEnvironmentVariable);
+                    string url = Url ?? (string.IsNullOrEmpty(fromEnvironment) ? DefaultUrl : fromEnvironment!);
+                    options = RedisUrl.Parse(url, null, null);
+                }
+            }
+            catch (Exception e) when (e is RedisException || e is ArgumentException || e is FormatException || e is UriFormatException)
+            {
+                // The URL may hold a password: the message of the parser never shows it, and neither do we.
+                ThrowTerminatingError(new ErrorRecord(e, "PSRedis.InvalidUrl", ErrorCategory.InvalidArgument, null));
+                throw; // not reached
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Port))) options.Port = Port;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Database))) options.Database = Database;
+            if (UseTls) options.UseTls = true;
+            if (SkipCertificateCheck)
+            {
+                options.CertificateRequirement = CertificateRequirement.None;
+                options.CheckHostname = false;
+            }
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxConnections))) options.MaxConnections = MaxConnections;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)))
+            {
+                if (Timeout <= TimeSpan.Zero)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."),
+                        "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+                }
+                options.ConnectTimeout = Timeout;
+                options.SocketTimeout = Timeout;
+            }
+
+            if (Credential != null)
+            {
+                string user = Credential.UserName ?? string.Empty;
+                // PSCredential cannot have an empty user name; "default" is Redis's default user, so both mean "password only".
+                options.Username = user.Length == 0 || string.Equals(user, "default", StringComparison.OrdinalIgnoreCase) ? null : user;
+                options.Password = Credential.GetNetworkCredential().Password;
+            }
+            if (AccessToken != null)
+            {
+                // Azure Cache for Redis with Entra ID: the token is the password, the object id (from -Credential) the user.
+                options.Password = new NetworkCredential(string.Empty, AccessToken).Password;
+            }
+            return options;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Set-RedisValue: SET for one key, or for many Key/Value objects from the pipeline, written in pipelined
+    /// batches of up to 500 per round trip.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "RedisValue", SupportsShouldProcess = true, DefaultParameterSetName = AlwaysSet)]
+    [OutputType(typeof(bool))]
+    public sealed class SetRedisValueCommand : RedisCmdlet
+    {
+        internal const int BatchSize = 500;
+        private const string AlwaysSet = "Always";
+        private const string NotExistsSet = "NotExists";
+        private const string ExistsSet = "Exists";
+
+        private readonly List<SetRequest> _batch = new List<SetRequest>(BatchSize);
+        private RedisConnection? _batchConnection;
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public string? Key { get; set; }
+
+        /// <summary>A string, a byte[] (stored as is) or a number (stored in invariant culture).</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public object? Value { get; set; }
+
+        /// <summary>Time to live: seconds or a TimeSpan (sent as PX, millisecond precision).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [SecondsTransformation]
+        public TimeSpan? Expiry { get; set; }
+
+        /// <summary>Only set keys that do not exist yet (NX).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = NotExistsSet)]
+        public SwitchParameter NotExists { get; set; }
+
+        /// <summary>Only set keys that already exist (XX).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ExistsSet)]
+        public SwitchParameter Exists { get; set; }
+
+        /// <summary>Keep the key's current time to live (KEEPTTL).</summary>
+        [Parameter]
+        public SwitchParameter KeepTtl { get; set; }
+
+        /// <summary>Emits $true for each key written, $false where -NotExists/-Exists prevented it.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            if (KeepTtl && MyInvocation.BoundParameters.ContainsKey(nameof(Expiry)) && Expiry.HasValue)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException("-Expiry and -KeepTtl cannot be used together."),
+                    "PSRedis.ExpiryAndKeepTtl", ErrorCategory.InvalidArgument, null));
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            RedisConnection connection = ResolveConnection();
+            string key = Key!;
+            if (KeepTtl && Expiry.HasValue)
+            {
+                WriteError(new ErrorRecord(new ArgumentException("-Expiry and -KeepTtl cannot be used together."),
+                    "PSRedis.ExpiryAndKeepTtl", ErrorCategory.InvalidArgument, key));
+                return;
+            }
+            if (Expiry.HasValue && Expiry.Value < TimeSpan.FromMilliseconds(1))
+            {
+                WriteError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Expiry), "-Expiry must be at least one millisecond."),
+                    "PSRedis.InvalidExpiry", ErrorCategory.InvalidArgument, key));
+                return;
+            }
+            object? value = ToRedisValue(Value, out string? problem);
+            if (value == null)
+            {
+                WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, key));
+                return;
+            }
+            if (!ShouldProcess(key + " on " + connection.Name, NotExists ? "Set value if the key does not exist" : "Set value")) return;
+
+            if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
+            _batchConnection = connection;
+            _batch.Add(new SetRequest(key, value) { Expiry = Expiry, NotExists = NotExists, Exists = Exists, KeepTtl = KeepTtl });
+            if (_batch.Count >= BatchSize) Flush();
+        }
+
+        protected override void EndProcessing() => Flush();
+
+        private void Flush()
+        {
+            if (_batch.Count == 0 || _batchConnection == null) return;
+            RedisConnection connection = _batchConnection;
+            SetRequest[] requests = _batch.ToArray();
+            _batch.Clear();
+            WriteVerbose((requests.Length == 1 ? "SET " + requests[0].Key : requests.Length.ToString(CultureInfo.InvariantCulture) + " pipelined SETs")
+                + (NotExists ? " NX" : Exists ? " XX" : string.Empty) + (KeepTtl ? " KEEPTTL" : string.Empty) + " on " + connection.Url);
+            IReadOnlyList<SetResult> results;
+            try
+            {
+                results = connection.Client.SetMany(requests);
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
+                foreach (SetRequest r in requests) WriteError(ToErrorRecord(e, r.Key));
+                return;
+            }
+            foreach (SetResult result in results)
+            {
+                if (result.Error != null) WriteRedisError(result.Error, connection, result.Key);
+                else if (PassThru) WriteObject(result.Written);
+            }
+        }
+
+        /// <summary>What SET can store: text, bytes, numbers; anything structured gets a clear message instead.</summary>
+        internal static object? ToRedisValue(object? input, out string? problem)
+        {
+            problem = null;
+            object? value = input is PSObject ps ? ps.BaseObject : input;
+            switch (value)
+            {
+                case null:
+                    problem = "Value cannot be null: Redis stores strings. Use Remove-RedisKey to delete a key.";
+                    return null;
+                case string s: return s;
+                case byte[] b: return b;
+                case char c: return c.ToString();
+                case int _: case long _: case short _: case sbyte _: case byte _:
+                case uint _: case ulong _: case ushort _: case double _: case float _: case decimal _:
+                    return value;
+                case bool flag: return flag ? "True" : "False";
+                case DateTime dt: return dt.ToString("o", CultureInfo.InvariantCulture);
+                case DateTimeOffset dto: return dto.ToString("o", CultureInfo.InvariantCulture);
+                case TimeSpan ts: return ts.ToString("c", CultureInfo.InvariantCulture);
+                case Guid g: return g.ToString();
+                case Enum e: return e.ToString();
+                case System.Numerics.BigInteger big: return big.ToString(CultureInfo.InvariantCulture);
+                case IDictionary _:
+                    problem = "Set-RedisValue stores one string; a dictionary belongs in a hash (Set-RedisHash), or convert it first (ConvertTo-Json).";
+                    return null;
+                case PSCustomObject _:
+                    problem = "Set-RedisValue stores one string; an object's properties belong in a hash (Set-RedisHash), or convert it first (ConvertTo-Json).";
+                    return null;
+                case IEnumerable _:
+                    problem = "Set-RedisValue stores one string; a collection belongs in a list or set (Push-RedisList, Add-RedisSetMember), or join it into a string first (-join).";
+                    return null;
+                default:
+                    problem = "Set-RedisValue cannot store a value of type " + value.GetType().FullName
+                        + "; give a string, a byte[] or a number (e.g. [string]$value or ($value | ConvertTo-Json)).";
+                    return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System;
+using System.Diagnostics;
+using System.Management.Automation;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Test-RedisConnection: PINGs a connection (or a URL) and reports Success and the round-trip time.
+    /// A server that cannot be reached is a result (Success = $false, Error = why), not an exception.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "RedisConnection", DefaultParameterSetName = ConnectionSet)]
+    [OutputType(typeof(RedisConnectionTestResult), ParameterSetName = new[] { ConnectionSet, UrlSet })]
+    [OutputType(typeof(bool), ParameterSetName = new[] { ConnectionSet, UrlSet })]
+    public sealed class TestRedisConnectionCommand : RedisCmdlet
+    {
+        private const string ConnectionSet = "Connection";
+        private const string UrlSet = "Url";
+        private static readonly TimeSpan DefaultUrlTimeout = TimeSpan.FromSeconds(5);
+
+        /// <summary>Tests a URL without connecting the session to it.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = UrlSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Url { get; set; }
+
+        /// <summary>With -Url: connect and socket timeout (seconds or a TimeSpan); default 5 seconds.</summary>
+        [Parameter(ParameterSetName = UrlSet)]
+        [SecondsTransformation]
+        public TimeSpan Timeout { get; set; } = DefaultUrlTimeout;
+
+        /// <summary>Emits only $true or $false.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == UrlSet) TestUrl(Url!);
+            else TestConnection(ResolveConnection());
+        }
+
+        private void TestConnection(RedisConnection connection)
+        {
+            WriteVerbose("PING " + connection.Url);
+            Emit(Ping(connection.Client, out TimeSpan? roundTrip, out string? error), connection.Name, connection.Url, roundTrip, error, connection);
+        }
+
+        private void TestUrl(string url)
+        {
+            if (Timeout <= TimeSpan.Zero)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."),
+                    "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+            }
+            ConnectionOptions options;
+            try
+            {
+                options = RedisUrl.Parse(url, null, null);
+            }
+            catch (Exception e) when (e is RedisException || e is ArgumentException || e is FormatException)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "PSRedis.InvalidUrl", ErrorCategory.InvalidArgument, null));
+                throw; // not reached
+            }
+            options.ConnectTimeout = Timeout;
+            options.SocketTimeout = Timeout;
+            options.MaxConnections = 1;
+            WriteVerbose("PING " + options);
+            using (var client = new RedisClient(options))
+            {
+                Emit(Ping(client, out TimeSpan? roundTrip, out string? error), null, options.ToString(), roundTrip, error, null);
+            }
+        }
+
+        private static bool Ping(RedisClient client, out TimeSpan? roundTrip, out string? error)
+        {
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                bool pong = client.Ping();
+                watch.Stop();
+                roundTrip = watch.Elapsed;
+                error = pong ? null : "The server did not answer PONG.";
+                return pong;
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                // The failure is the answer this cmdlet exists to give: report it in the result.
+                roundTrip = null;
+                error = e is ObjectDisposedException ? "The connection has been closed." : e.Message;
+                return false;
+            }
+        }
+
+        private void Emit(bool success, string? name, string url, TimeSpan? roundTrip, string? error, RedisConnection? connection)
+        {
+            if (!success) WriteVerbose("Failed: " + error);
+            if (Quiet) WriteObject(success);
+            else WriteObject(new RedisConnectionTestResult(name, url, success, roundTrip, error, connection));
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System;
+using System.Management.Automation;
+using PSRedis.Protocol;
+
+namespace PSRedis
+{
+    /// <summary>
+    /// Base of the PSRedis cmdlets: resolves -Connection (or the session default) and turns client exceptions
+    /// into ErrorRecords. Connection-level failures are terminating; per-key failures are not, so one bad key
+    /// does not stop a pipeline.
+    /// </summary>
+    public abstract class RedisCmdlet : PSCmdlet
+    {
+        internal const string NoConnectionMessage = "No Redis connection. Run Connect-Redis first.";
+
+        /// <summary>The connection to use; the session default (the last Connect-Redis) when absent.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public RedisConnection? Connection { get; set; }
+
+        /// <summary>-Connection when given, else the session default; a terminating error when there is none.</summary>
+        protected RedisConnection ResolveConnection()
+        {
+            RedisConnection? connection = Connection ?? ConnectionRegistry.Current?.Default;
+            if (connection == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException(NoConnectionMessage),
+                    "PSRedis.NoConnection",
+                    ErrorCategory.ConnectionError,
+                    null));
+            }
+            return connection!;
+        }
+
+        /// <summary>True for failures of the connection itself, after which the cmdlet cannot go on.</summary>
+        protected static bool IsConnectionLevel(Exception exception) =>
+            exception is RedisConnectionException
+            || exception is RedisTimeoutException
+            || exception is RedisInvalidResponseException
+            || exception is ObjectDisposedException;
+
+        /// <summary>Maps a client exception to an ErrorRecord with a fitting category and a "PSRedis.*" id.</summary>
+        protected internal static ErrorRecord ToErrorRecord(Exception exception, object? target)
+        {
+            string id;
+            ErrorCategory category;
+            switch (exception)
+            {
+                case RedisAuthenticationException _:
+                    id = "PSRedis.AuthenticationFailed"; category = ErrorCategory.AuthenticationError; break;
+                case RedisConnectionException _:
+                    id = "PSRedis.ConnectionFailed"; category = ErrorCategory.ConnectionError; break;
+                case RedisTimeoutException _:
+                    id = "PSRedis.Timeout"; category = ErrorCategory.OperationTimeout; break;
+                case RedisNoPermissionException _:
+                    id = "PSRedis.NoPermission"; category = ErrorCategory.PermissionDenied; break;
+                case RedisReadOnlyException _:
+                    id = "PSRedis.ReadOnly"; category = ErrorCategory.WriteError; break;
+                case RedisOutOfMemoryException _:
+                    id = "PSRedis.OutOfMemory"; category = ErrorCategory.LimitsExceeded; break;
+                case RedisResponseException response when response.ErrorCode == "WRONGTYPE":
+                    id = "PSRedis.WrongType"; category = ErrorCategory.InvalidType; break;
+                case RedisResponseException _:
+                    id = "PSRedis.ServerError"; category = ErrorCategory.InvalidOperation; break;
+                case RedisDataException _:
+                    id = "PSRedis.InvalidArgument"; category = ErrorCategory.InvalidArgument; break;
+                case RedisInvalidResponseException _:
+                    id = "PSRedis.InvalidResponse"; category = ErrorCategory.ProtocolError; break;
+                case ObjectDisposedException _:
+                    id = "PSRedis.ConnectionClosed"; category = ErrorCategory.ConnectionError; break;
+                case ArgumentException _:
+                case FormatException _:
+                    id = "PSRedis.InvalidArgument"; category = ErrorCategory.InvalidArgument; break;
+                default:
+                    id = "PSRedis.Error"; category = ErrorCategory.NotSpecified; break;
+            }
+            return new ErrorRecord(exception, id, category, target);
+        }
+
+        /// <summary>
+        /// Reports a failure: terminating when it is connection-level (target: the connection), otherwise a
+        /// non-terminating error with <paramref name="key"/> as target so the pipeline goes on.
+        /// </summary>
+        protected void WriteRedisError(Exception exception, RedisConnection connection, string? key)
+        {
+            if (IsConnectionLevel(exception)) ThrowTerminatingError(ToErrorRecord(exception, connection));
+            WriteError(ToErrorRecord(exception, (object?)key ?? connection));
+        }
+
+        /// <summary>A connection-level failure as a terminating error with the connection as target.</summary>
+        protected void ThrowConnectionError(Exception exception, RedisConnection connection) =>
+            ThrowTerminatingError(ToErrorRecord(exception, connection));
+    }
+}
