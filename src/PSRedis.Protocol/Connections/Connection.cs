@@ -374,22 +374,35 @@ namespace PSRedis.Protocol
             TimeSpan? left = timeout.HasValue ? timeout.Value - elapsed!.Elapsed : (TimeSpan?)null;
             if (left.HasValue && left.Value <= TimeSpan.Zero)
                 throw new RedisTimeoutException("Timeout connecting to " + Options.Endpoint + ".");
-            Task connecting = socket.ConnectAsync(endPoint);
+            // A non-blocking connect plus Poll needs no thread-pool thread, so the timeout holds even when
+            // the pool is starved (busy hosts, many blocked callers).
+            socket.Blocking = false;
             try
             {
-                if (!WaitFor(connecting, left))
+                socket.Connect(endPoint);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock || ex.SocketErrorCode == SocketError.InProgress)
+            {
+                long micro = left.HasValue ? Math.Max(1, Math.Min((long)(left.Value.TotalMilliseconds * 1000), int.MaxValue)) : -1;
+                if (!socket.Poll((int)micro, SelectMode.SelectWrite))
                 {
                     socket.Dispose();
-                    // Observe the abandoned task so its failure is not reported as unobserved.
-                    connecting.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
                     throw new RedisTimeoutException("Timeout connecting to " + Options.Endpoint + ".");
                 }
+                int error = (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                if (error != 0)
+                {
+                    var failure = new SocketException(error);
+                    throw new RedisConnectionException("Error connecting to " + Options.Endpoint + ": " + failure.Message, failure);
+                }
             }
-            catch (AggregateException ex)
+            catch (SocketException ex)
             {
-                Exception inner = ex.InnerException ?? ex;
-                throw new RedisConnectionException("Error connecting to " + Options.Endpoint + ": " + inner.Message, inner);
+                throw new RedisConnectionException("Error connecting to " + Options.Endpoint + ": " + ex.Message, ex);
             }
+            socket.Blocking = true;
+            if (!socket.Connected)
+                throw new RedisConnectionException("Error connecting to " + Options.Endpoint + ": the connection was not established.");
         }
 
         private static bool WaitFor(Task task, TimeSpan? timeout) =>

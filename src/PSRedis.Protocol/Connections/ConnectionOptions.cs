@@ -70,6 +70,13 @@ namespace PSRedis.Protocol
         /// <summary>How long a BlockingConnectionPool waits for a free connection; null waits forever.</summary>
         public TimeSpan? PoolTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+        /// <summary>
+        /// Options from a Redis URL (redis://, rediss://, unix://), as redis-py's from_url: <paramref name="configure"/>
+        /// sets defaults, <paramref name="db"/> is used when the URL names no database, and the URL overrides both.
+        /// See <see cref="RedisUrl.Parse"/>.
+        /// </summary>
+        public static ConnectionOptions FromUrl(string url, Action<ConnectionOptions>? configure = null, int? db = null) => RedisUrl.Parse(url, configure, db);
+
         /// <summary>A copy that can be changed without affecting this one.</summary>
         public ConnectionOptions Clone() => (ConnectionOptions)MemberwiseClone();
 

@@ -21,7 +21,8 @@ namespace PSRedis.Protocol
         /// <summary>Maps a server error reply (without the leading '-') to its exception.</summary>
         public static RedisException Map(string message)
         {
-            switch (CodeOf(message))
+            string code = CodeOf(message);
+            switch (code)
             {
                 case "NOSCRIPT": return new RedisNoScriptException(message);
                 case "EXECABORT": return new RedisExecAbortException(message);
@@ -34,6 +35,7 @@ namespace PSRedis.Protocol
                     return new RedisAuthenticationException(message);
             }
             // Older servers and AUTH misuse answer with plain ERR texts; redis-py matches these literally.
+            if (code != "ERR") return new RedisResponseException(message);
             if (Contains(message, "invalid password") || Contains(message, "invalid username-password pair")
                 || Contains(message, "Client sent AUTH, but no password is set")
                 || Contains(message, "AUTH <password> called without any password configured"))

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -17,6 +18,7 @@ namespace PSRedis.Protocol.Resp
         public const int DefaultMaxDepth = 64;
         public const int DefaultMaxAggregateLength = 256 * 1024 * 1024;
         private const int MaxLineLength = 1024 * 1024;
+        private const int AggregatePreallocLimit = 4096;
 
         private readonly Stream _stream;
         private byte[] _buffer;
@@ -98,14 +100,25 @@ namespace PSRedis.Protocol.Resp
                 case (byte)'|':
                 {
                     RespValue attributes = ReadAggregate(RespType.Attribute, 2, depth);
-                    RespValue value = Read(depth);
+                    // The attributed reply counts as one level deeper, so a run of attribute headers is bounded
+                    // by MaxDepth like any nesting (it used to recurse at the same depth without limit).
+                    RespValue value = Read(depth + 1);
                     value = value.Type == RespType.Null || value.Type == RespType.Boolean ? CloneShared(value) : value;
-                    value.Attributes = attributes;
+                    // Two attribute headers in a row both describe the reply: keep the entries of both.
+                    value.Attributes = value.Attributes == null ? attributes : MergeAttributes(attributes, value.Attributes);
                     return value;
                 }
                 default:
                     throw new RedisInvalidResponseException("Protocol error: got '" + Printable(new[] { prefix }) + "' as reply type byte.");
             }
+        }
+
+        private static RespValue MergeAttributes(RespValue outer, RespValue inner)
+        {
+            var items = new RespValue[outer.Items.Count + inner.Items.Count];
+            for (int i = 0; i < outer.Items.Count; i++) items[i] = outer.Items[i];
+            for (int i = 0; i < inner.Items.Count; i++) items[outer.Items.Count + i] = inner.Items[i];
+            return RespValue.Aggregate(RespType.Attribute, items);
         }
 
         // Null and booleans are shared instances; one carrying attributes must be its own copy.
@@ -118,9 +131,18 @@ namespace PSRedis.Protocol.Resp
             if (count == -1 && type == RespType.Array) return RespValue.Null;
             if (count < 0 || count > MaxAggregateLength / itemsPerEntry)
                 throw new RedisInvalidResponseException("Protocol error: invalid " + type + " length " + count.ToString(CultureInfo.InvariantCulture) + ".");
-            var items = new RespValue[count * itemsPerEntry];
-            for (int i = 0; i < items.Length; i++) items[i] = Read(depth + 1);
-            return RespValue.Aggregate(type, items);
+            long total = count * itemsPerEntry;
+            if (total <= AggregatePreallocLimit)
+            {
+                var items = new RespValue[total];
+                for (int i = 0; i < items.Length; i++) items[i] = Read(depth + 1);
+                return RespValue.Aggregate(type, items);
+            }
+            // A huge announced length is not trusted with a huge array up front: a corrupt or hostile header
+            // would otherwise cost gigabytes before a single item arrived. The list grows with the items read.
+            var list = new List<RespValue>(AggregatePreallocLimit);
+            for (long i = 0; i < total; i++) list.Add(Read(depth + 1));
+            return RespValue.Aggregate(type, list.ToArray());
         }
 
         private byte[] ReadBulk(long length)
@@ -196,16 +218,19 @@ namespace PSRedis.Protocol.Resp
                 i++;
             }
             if (i == stop || stop - i > 19) throw BadInteger(length);
-            long value = 0;
+            // Nineteen digits always fit in a ulong, so the magnitude is accumulated there and checked once:
+            // this admits long.MinValue, whose magnitude is one more than long.MaxValue.
+            ulong magnitude = 0;
             for (; i < stop; i++)
             {
                 int digit = _buffer[i] - (byte)'0';
                 if (digit < 0 || digit > 9) throw BadInteger(length);
-                value = unchecked(value * 10 + digit);
-                if (value < 0) throw BadInteger(length);
+                magnitude = magnitude * 10 + (ulong)digit;
             }
+            ulong limit = negative ? (ulong)long.MaxValue + 1 : (ulong)long.MaxValue;
+            if (magnitude > limit) throw BadInteger(length);
             _pos = stop + 2;
-            return negative ? -value : value;
+            return negative ? unchecked((long)(0UL - magnitude)) : (long)magnitude;
         }
 
         private Exception BadInteger(int length)

@@ -95,7 +95,10 @@ namespace PSRedis.Protocol.Resp
                     case RespType.Boolean:
                         return _integer;
                     case RespType.Double:
-                        return checked((long)_double);
+                        // NaN, infinities and values beyond long are not integers; say so in the client's own terms
+                        // rather than with the OverflowException of a checked cast.
+                        if (_double >= -9223372036854775808.0 && _double < 9223372036854775808.0) return (long)_double;
+                        break;
                     case RespType.SimpleString:
                     case RespType.BulkString:
                     case RespType.BigNumber:
@@ -206,6 +209,15 @@ namespace PSRedis.Protocol.Resp
             if (double.IsPositiveInfinity(value)) return "inf";
             if (double.IsNegativeInfinity(value)) return "-inf";
             if (double.IsNaN(value)) return "nan";
+            return value.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>A float in its own shortest round-trip form (0.1f is "0.1", not the widened double's digits).</summary>
+        public static string Format(float value)
+        {
+            if (float.IsPositiveInfinity(value)) return "inf";
+            if (float.IsNegativeInfinity(value)) return "-inf";
+            if (float.IsNaN(value)) return "nan";
             return value.ToString("R", CultureInfo.InvariantCulture);
         }
 

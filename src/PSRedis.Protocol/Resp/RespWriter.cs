@@ -64,10 +64,22 @@ namespace PSRedis.Protocol.Resp
         {
             switch (arg)
             {
-                case string _:
+                // Strings are encoded with a throwing UTF-8 encoder; a lone surrogate is caught here, before
+                // anything is written, instead of failing halfway through the command with an ArgumentException.
+                case string s:
+                    int bad = IndexOfLoneSurrogate(s);
+                    if (bad >= 0)
+                        throw new RedisDataException("Invalid input at argument " + index.ToString(CultureInfo.InvariantCulture) + ": the string has an unpaired UTF-16 surrogate at index " + bad.ToString(CultureInfo.InvariantCulture) + " and cannot be encoded as UTF-8.");
+                    return;
+                case char c:
+                    if (char.IsSurrogate(c))
+                        throw new RedisDataException("Invalid input at argument " + index.ToString(CultureInfo.InvariantCulture) + ": a lone UTF-16 surrogate char cannot be encoded as UTF-8.");
+                    return;
+                case ArraySegment<byte> seg:
+                    if (seg.Array == null)
+                        throw new RedisDataException("Invalid input at argument " + index.ToString(CultureInfo.InvariantCulture) + ": an ArraySegment<byte> without an array (default value).");
+                    return;
                 case byte[] _:
-                case ArraySegment<byte> _:
-                case char _:
                 case int _:
                 case long _:
                 case short _:
@@ -85,6 +97,24 @@ namespace PSRedis.Protocol.Resp
                 default:
                     throw new RedisDataException("Invalid input of type: '" + arg.GetType().Name + "' at argument " + index.ToString(CultureInfo.InvariantCulture) + ". Convert to a string, bytes or number first.");
             }
+        }
+
+        private static int IndexOfLoneSurrogate(string s)
+        {
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (char.IsHighSurrogate(c))
+                {
+                    if (i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+                    else return i;
+                }
+                else if (char.IsLowSurrogate(c))
+                {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         private void WriteArgument(object arg)

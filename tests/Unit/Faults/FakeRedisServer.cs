@@ -1,0 +1,109 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using PSRedis.Protocol.Resp;
+
+namespace PSRedis.Tests.Unit.Faults
+{
+    /// <summary>
+    /// A scripted server on loopback: each command it receives is handed to <see cref="Behaviour"/>, which
+    /// writes whatever bytes the test wants back (or nothing, or closes the socket). Lets tests produce
+    /// replies no real server sends.
+    /// </summary>
+    public sealed class FakeRedisServer : IDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly ConcurrentBag<TcpClient> _clients = new ConcurrentBag<TcpClient>();
+        private readonly Task _acceptLoop;
+        private int _accepted;
+
+        public FakeRedisServer(Func<IReadOnlyList<string>, Stream, bool> behaviour)
+        {
+            Behaviour = behaviour;
+            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _acceptLoop = Task.Run(AcceptLoop);
+        }
+
+        /// <summary>Gets the command's words and the client stream; returns false to close the connection.</summary>
+        public Func<IReadOnlyList<string>, Stream, bool> Behaviour { get; set; }
+
+        public int Port { get; }
+
+        public int AcceptedConnections => Volatile.Read(ref _accepted);
+
+        /// <summary>A well-behaved reply for the common commands, for switching the server back to healthy.</summary>
+        public static bool Healthy(IReadOnlyList<string> command, Stream stream)
+        {
+            string name = command[0].ToUpperInvariant();
+            string reply = name == "PING" ? "+PONG\r\n" : name == "GET" ? "$5\r\nvalue\r\n" : "+OK\r\n";
+            Write(stream, reply);
+            return true;
+        }
+
+        public static void Write(Stream stream, string text)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            stream.Write(bytes, 0, bytes.Length);
+            stream.Flush();
+        }
+
+        private async Task AcceptLoop()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is ObjectDisposedException || ex is SocketException)
+                {
+                    return; // listener stopped
+                }
+                Interlocked.Increment(ref _accepted);
+                _clients.Add(client);
+                _ = Task.Run(() => Serve(client));
+            }
+        }
+
+        private void Serve(TcpClient client)
+        {
+            using (client)
+            {
+                NetworkStream stream = client.GetStream();
+                var reader = new RespReader(stream);
+                try
+                {
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        RespValue request = reader.ReadValue();
+                        var words = new List<string>();
+                        foreach (RespValue item in request.Items) words.Add(item.AsString() ?? string.Empty);
+                        if (!Behaviour(words, stream)) return;
+                    }
+                }
+                catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is PSRedis.Protocol.RedisException)
+                {
+                    // The client went away or the test closed us: this connection is over.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            foreach (TcpClient client in _clients) client.Dispose();
+            _acceptLoop.Wait(TimeSpan.FromSeconds(5));
+        }
+    }
+}
