@@ -82,7 +82,11 @@ namespace PSRedis.Cmdlets
             // options.ToString() masks the password; nothing here ever prints a secret.
             WriteVerbose("Connecting to " + options + (details.Count > 0 ? " (" + string.Join(", ", details) + ")" : string.Empty) + " as '" + name + "'.");
 
-            var client = new RedisClient(options);
+            // With a size limit, callers sharing the connection (ForEach-Object -Parallel, runspace pools)
+            // wait for a free connection instead of failing at once.
+            RedisClient client = options.MaxConnections.HasValue
+                ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true)
+                : new RedisClient(options);
             bool connected = false;
             try
             {

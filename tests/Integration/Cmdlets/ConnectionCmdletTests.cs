@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using PSRedis.Tests.Integration.Infrastructure;
+using Xunit;
+
+namespace PSRedis.Tests.Integration.Cmdlets;
+
+/// <summary>Connect-Redis and Test-RedisConnection in a hosted engine, against the fixture's servers.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class ConnectionCmdletTests : IDisposable
+{
+    private readonly RedisFixture _redis;
+    private readonly PowerShellHost _ps = new();
+
+    public ConnectionCmdletTests(RedisFixture redis) => _redis = redis;
+
+    public void Dispose() => _ps.Dispose();
+
+    private Dictionary<string, object?> Vars(params (string Name, object? Value)[] extra)
+    {
+        var vars = new Dictionary<string, object?> { ["Url"] = _redis.Url };
+        foreach (var (name, value) in extra) vars[name] = value;
+        return vars;
+    }
+
+    [Fact]
+    public void ConnectWithUrlAndPassThruEmitsTheConnectionWithItsClient()
+    {
+        PowerShellResult r = _ps.Run("Connect-Redis -Url $Url -Name main -PassThru", Vars()).ShouldSucceed();
+        PSObject conn = Assert.Single(r.Output);
+        Assert.Equal("PSRedis.RedisConnection", conn.BaseObject.GetType().FullName);
+        Assert.Equal("main", conn.Properties["Name"].Value);
+        Assert.Equal(_redis.Port, conn.Properties["Port"].Value);
+        Assert.Equal(0, conn.Properties["Database"].Value);
+        Assert.Equal(false, conn.Properties["UseTls"].Value);
+        Assert.IsType<PSRedis.Protocol.RedisClient>(conn.Properties["Client"].Value);
+
+        // .Client is the compiled client, and the connection became the session default.
+        r = _ps.Run("$c = Connect-Redis -Url $Url -PassThru; $c.Client.Ping(); (Test-RedisConnection).Name -eq $c.Name", Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { true, true }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void ConnectWithoutPassThruEmitsNothingAndSetsTheDefault()
+    {
+        PowerShellResult r = _ps.Run("Connect-Redis -Url $Url; (Test-RedisConnection).Success", Vars()).ShouldSucceed();
+        Assert.Equal(true, r.Single());
+    }
+
+    [Fact]
+    public void ConnectWithNoArgumentsUsesRedisUrlEnvironmentVariable()
+    {
+        // $env: is process-wide; the collection runs serially, and the script restores it.
+        string url = $"redis://{_redis.Host}:{_redis.Port}/3";
+        PowerShellResult r = _ps.Run(
+            "$old = $env:REDIS_URL; try { $env:REDIS_URL = $EnvUrl; Connect-Redis -PassThru } finally { $env:REDIS_URL = $old }",
+            Vars(("EnvUrl", url))).ShouldSucceed();
+        PSObject conn = Assert.Single(r.Output);
+        Assert.Equal(3, conn.Properties["Database"].Value);
+        Assert.Equal(_redis.Port, conn.Properties["Port"].Value);
+    }
+
+    [Fact]
+    public void ConnectWithHostNamePortAndDatabase()
+    {
+        PowerShellResult r = _ps.Run("Connect-Redis -HostName $H -Port $P -Database 2 -PassThru",
+            Vars(("H", _redis.Host), ("P", _redis.Port))).ShouldSucceed();
+        PSObject conn = Assert.Single(r.Output);
+        Assert.Equal(2, conn.Properties["Database"].Value);
+        Assert.Equal(_redis.Host, conn.Properties["Host"].Value);
+    }
+
+    [Fact]
+    public void WrongPasswordIsATerminatingAuthenticationErrorThatNeverShowsThePassword()
+    {
+        RedisServerProcess server = _redis.PasswordServer;
+        const string wrong = "not-the-password-4711";
+        PowerShellResult r = _ps.Run(
+            "$cred = [pscredential]::new('default', [Net.NetworkCredential]::new('', $Pw).SecurePassword); Connect-Redis -HostName $H -Port $P -Credential $cred -Verbose; 'not reached'",
+            Vars(("H", server.Host), ("P", server.Port), ("Pw", wrong)));
+        Assert.Empty(r.Output);
+        ErrorRecord error = Assert.IsType<ErrorRecord>(r.TerminatingError);
+        Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
+        Assert.StartsWith("PSRedis.AuthenticationFailed", error.FullyQualifiedErrorId);
+        Assert.DoesNotContain(wrong, error.ToString());
+        Assert.DoesNotContain(wrong, error.Exception.Message);
+        Assert.All(r.Verbose, line => Assert.DoesNotContain(wrong, line));
+    }
+
+    [Fact]
+    public void RightPasswordAndAclUserConnectAndVerboseNeverShowsThem()
+    {
+        RedisServerProcess server = _redis.PasswordServer;
+        PowerShellResult r = _ps.Run("""
+            $c1 = Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new('default', [Net.NetworkCredential]::new('', $Pw).SecurePassword)) -PassThru -Verbose
+            $c2 = Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new($User, [Net.NetworkCredential]::new('', $UserPw).SecurePassword)) -Name acl -PassThru -Verbose
+            $c3 = Connect-Redis -Url "redis://${User}:${UserPw}@${H}:${P}/0" -Name url -PassThru -Verbose
+            $c1.Client.Ping(); $c2.Client.Ping(); $c3.Client.Ping()
+            "$c1 $c2 $c3 $($c1.Url) $($c2.Url) $($c3.Url)"
+            """,
+            Vars(("H", server.Host), ("P", server.Port), ("Pw", RedisFixture.DefaultUserPassword),
+                 ("User", RedisFixture.AclUserName), ("UserPw", RedisFixture.AclUserPassword))).ShouldSucceed();
+        Assert.Equal(new object[] { true, true, true }, r.Output.Take(3).Select(o => o.BaseObject));
+        string text = (string)r.Output[3].BaseObject;
+        Assert.Contains("alice:***@", text);
+        Assert.NotEmpty(r.Verbose);
+        foreach (string line in r.Verbose.Append(text))
+        {
+            Assert.DoesNotContain(RedisFixture.DefaultUserPassword, line);
+            Assert.DoesNotContain(":" + RedisFixture.AclUserPassword, line);
+        }
+        Assert.Contains(r.Verbose, line => line.Contains($"{server.Host}:{server.Port}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UnreachableServerIsATerminatingConnectionErrorWithinTheTimeout()
+    {
+        int port = RedisServerProcess.GetFreeLoopbackPort();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        PowerShellResult r = _ps.Run("Connect-Redis -HostName 127.0.0.1 -Port $P -Timeout 2", Vars(("P", port)));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        ErrorRecord error = Assert.IsType<ErrorRecord>(r.TerminatingError);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.StartsWith("PSRedis.ConnectionFailed", error.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void CmdletsWithoutAConnectionSayRunConnectRedis()
+    {
+        PowerShellResult r = _ps.Run("Get-RedisValue -Key a");
+        ErrorRecord error = Assert.IsType<ErrorRecord>(r.TerminatingError);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.StartsWith("PSRedis.NoConnection", error.FullyQualifiedErrorId);
+        Assert.Contains("Run Connect-Redis first", error.Exception.Message);
+    }
+
+    [Fact]
+    public void TimeoutAcceptsSecondsAndTimeSpans()
+    {
+        PowerShellResult r = _ps.Run("""
+            (Connect-Redis -Url $Url -Timeout 2.5 -PassThru).Client.Options.SocketTimeout.TotalMilliseconds
+            (Connect-Redis -Url $Url -Timeout ([timespan]::FromSeconds(7)) -PassThru).Client.Options.ConnectTimeout.TotalSeconds
+            (Connect-Redis -Url $Url -Timeout '00:00:09' -PassThru).Client.Options.ConnectTimeout.TotalSeconds
+            """, Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { 2500d, 7d, 9d }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void TestRedisConnectionReportsSuccessAndRoundTrip()
+    {
+        PowerShellResult r = _ps.Run("Connect-Redis -Url $Url -Name t; Test-RedisConnection; Test-RedisConnection -Quiet", Vars()).ShouldSucceed();
+        Assert.Equal(2, r.Output.Count);
+        PSObject result = r.Output[0];
+        Assert.Equal(true, result.Properties["Success"].Value);
+        var roundTrip = Assert.IsType<TimeSpan>(result.Properties["RoundTrip"].Value);
+        Assert.True(roundTrip > TimeSpan.Zero && roundTrip < TimeSpan.FromSeconds(5));
+        Assert.Equal("t", result.Properties["Name"].Value);
+        Assert.Null(result.Properties["Error"].Value);
+        Assert.Equal(true, r.Output[1].BaseObject);
+    }
+
+    [Fact]
+    public void TestRedisConnectionToAnUnusedPortIsFalseWithinTheTimeoutAndThrowsNothing()
+    {
+        int port = RedisServerProcess.GetFreeLoopbackPort();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        PowerShellResult r = _ps.Run("Test-RedisConnection -Url \"redis://127.0.0.1:$P/0\" -Timeout 2; Test-RedisConnection -Url \"redis://127.0.0.1:$P/0\" -Timeout 1 -Quiet",
+            Vars(("P", port))).ShouldSucceed();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+        PSObject result = r.Output[0];
+        Assert.Equal(false, result.Properties["Success"].Value);
+        Assert.Null(result.Properties["RoundTrip"].Value);
+        Assert.False(string.IsNullOrEmpty((string?)result.Properties["Error"].Value));
+        Assert.Equal(false, r.Output[1].BaseObject);
+    }
+
+    [Fact]
+    public void TestRedisConnectionOfAConnectionWhoseServerStoppedIsFalse()
+    {
+        RedisServerProcess server = RedisServerProcess.Start();
+        try
+        {
+            PowerShellResult r = _ps.Run("$script:c = Connect-Redis -Url $U -Timeout 2 -PassThru; (Test-RedisConnection -Connection $c).Success",
+                Vars(("U", server.Url))).ShouldSucceed();
+            Assert.Equal(true, r.Single());
+            server.Dispose();
+            r = _ps.Run("Test-RedisConnection -Connection $c").ShouldSucceed();
+            Assert.Equal(false, Assert.Single(r.Output).Properties["Success"].Value);
+        }
+        finally
+        {
+            server.Dispose();
+        }
+    }
+
+    [Fact]
+    public void RunspacesDoNotShareDefaultConnections()
+    {
+        _ps.Run("Connect-Redis -Url $Url", Vars()).ShouldSucceed();
+        using var other = new PowerShellHost();
+        PowerShellResult r = other.Run("Test-RedisConnection");
+        Assert.StartsWith("PSRedis.NoConnection", Assert.IsType<ErrorRecord>(r.TerminatingError).FullyQualifiedErrorId);
+    }
+}

@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using PSRedis.Protocol;
+using PSRedis.Tests.Integration.Infrastructure;
+using Xunit;
+
+namespace PSRedis.Tests.Integration.Cmdlets;
+
+/// <summary>Get-RedisKey, Get-RedisValue and Set-RedisValue in a hosted engine. Each test works under its own key prefix.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class KeyValueCmdletTests : IDisposable
+{
+    private readonly PowerShellHost _ps = new();
+    private readonly RedisClient _client;
+    private readonly string _prefix = "pstest:" + Guid.NewGuid().ToString("N")[..10] + ":";
+
+    public KeyValueCmdletTests(RedisFixture redis)
+    {
+        _client = RedisClient.FromUrl(redis.Url);
+        _ps.Run("Connect-Redis -Url $Url", new Dictionary<string, object?> { ["Url"] = redis.Url, ["P"] = _prefix }).ShouldSucceed();
+    }
+
+    public void Dispose()
+    {
+        string[] keys = _client.ScanIter(_prefix + "*").ToArray();
+        if (keys.Length > 0) _client.Delete(keys);
+        _client.Dispose();
+        _ps.Dispose();
+    }
+
+    private PowerShellResult Run(string script) => _ps.Run(script);
+
+    [Fact]
+    public void SetThenGetRoundTripsAString()
+    {
+        PowerShellResult r = Run("Set-RedisValue -Key \"${P}a\" -Value 'héllo wörld'; $v = Get-RedisValue -Key \"${P}a\"; $v").ShouldSucceed();
+        Assert.Equal("héllo wörld", r.Single());
+        Assert.Equal("héllo wörld", _client.Get(_prefix + "a"));
+    }
+
+    [Fact]
+    public void PositionalKeyAndValueAndNumbersInInvariantCulture()
+    {
+        PowerShellResult r = Run("""
+            [Threading.Thread]::CurrentThread.CurrentCulture = 'de-DE'
+            Set-RedisValue "${P}n" 1.5
+            Set-RedisValue "${P}i" 42
+            Get-RedisValue "${P}n", "${P}i"
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "1.5", "42" }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void MissingKeyGivesNullSoPositionsLineUp()
+    {
+        _client.Set(_prefix + "x", "1");
+        _client.Set(_prefix + "z", "3");
+        PowerShellResult r = Run("Get-RedisValue -Key \"${P}x\", \"${P}y\", \"${P}z\"").ShouldSucceed();
+        Assert.Equal(new object?[] { "1", null, "3" }, r.Output.Select(o => o?.BaseObject));
+    }
+
+    [Fact]
+    public void ExpirySetsATimeToLiveFromSecondsOrTimeSpan()
+    {
+        Run("Set-RedisValue -Key \"${P}e1\" -Value v -Expiry 100; Set-RedisValue -Key \"${P}e2\" -Value v -Expiry ([timespan]::FromMilliseconds(1500))").ShouldSucceed();
+        long ttl1 = _client.PTtl(_prefix + "e1");
+        long ttl2 = _client.PTtl(_prefix + "e2");
+        Assert.InRange(ttl1, 90_000, 100_000);
+        Assert.InRange(ttl2, 1, 1_500);
+    }
+
+    [Fact]
+    public void NotExistsAndExistsAndPassThru()
+    {
+        PowerShellResult r = Run("""
+            Set-RedisValue -Key "${P}k" -Value first -NotExists -PassThru
+            Set-RedisValue -Key "${P}k" -Value second -NotExists -PassThru
+            Set-RedisValue -Key "${P}absent" -Value x -Exists -PassThru
+            Set-RedisValue -Key "${P}k" -Value third -Exists -PassThru
+            Get-RedisValue -Key "${P}k"
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { true, false, false, true, "third" }, r.Output.Select(o => o.BaseObject));
+        Assert.Equal(0, _client.Exists(_prefix + "absent"));
+    }
+
+    [Fact]
+    public void NotExistsWithExistsIsAParameterSetError()
+    {
+        PowerShellResult r = Run("Set-RedisValue -Key \"${P}k\" -Value v -NotExists -Exists");
+        ErrorRecord error = Assert.IsType<ErrorRecord>(r.TerminatingError);
+        Assert.Contains("AmbiguousParameterSet", error.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void KeepTtlKeepsTheExpiry()
+    {
+        _client.Set(_prefix + "t", "old", ex: TimeSpan.FromSeconds(500));
+        Run("Set-RedisValue -Key \"${P}t\" -Value new -KeepTtl").ShouldSucceed();
+        Assert.Equal("new", _client.Get(_prefix + "t"));
+        Assert.InRange(_client.Ttl(_prefix + "t"), 400, 500);
+    }
+
+    [Fact]
+    public void AsByteArrayIsBinarySafeBothWays()
+    {
+        byte[] bytes = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(new byte[] { 0xff, 0xfe, 0x00, 0x0d, 0x0a }).ToArray();
+        PowerShellResult r = _ps.Run("Set-RedisValue -Key \"${P}bin\" -Value $Bytes; $b = Get-RedisValue -Key \"${P}bin\" -AsByteArray; ,$b",
+            new Dictionary<string, object?> { ["Bytes"] = bytes }).ShouldSucceed();
+        Assert.Equal(bytes, Assert.IsType<byte[]>(r.Single()));
+        Assert.Equal(bytes, _client.GetBytes(_prefix + "bin"));
+        // One byte[] per key, not a stream of bytes.
+        r = Run("@(Get-RedisValue -Key \"${P}bin\", \"${P}bin\" -AsByteArray).Count").ShouldSucceed();
+        Assert.Equal(2, r.Single());
+    }
+
+    [Fact]
+    public void StructuredValuesAreAClearPerKeyErrorAndTheRestIsWritten()
+    {
+        PowerShellResult r = Run("""
+            [pscustomobject]@{ Key = "${P}h"; Value = @{ a = 1 } },
+            [pscustomobject]@{ Key = "${P}ok"; Value = 'fine' },
+            [pscustomobject]@{ Key = "${P}arr"; Value = @(1, 2) } | Set-RedisValue
+            """);
+        Assert.Null(r.TerminatingError);
+        Assert.Equal(2, r.Errors.Count);
+        Assert.All(r.Errors, e => Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category));
+        Assert.Equal(_prefix + "h", r.Errors[0].TargetObject);
+        Assert.Contains("Set-RedisHash", r.Errors[0].Exception.Message);
+        Assert.Equal("fine", _client.Get(_prefix + "ok"));
+        Assert.Equal(0, _client.Exists(_prefix + "h", _prefix + "arr"));
+    }
+
+    [Fact]
+    public void AThousandPipelineObjectsAreWrittenInBatches()
+    {
+        PowerShellResult r = Run("""
+            $n = 0
+            1..1000 | ForEach-Object { [pscustomobject]@{ Key = "${P}bulk:$_"; Value = "v$_" } } | Set-RedisValue -Verbose
+            @(Get-RedisKey -Match "${P}bulk:*").Count
+            """).ShouldSucceed();
+        Assert.Equal(1000, r.Single());
+        Assert.Equal("v1", _client.Get(_prefix + "bulk:1"));
+        Assert.Equal("v1000", _client.Get(_prefix + "bulk:1000"));
+        // 1000 objects: two round trips of 500, not 1000.
+        Assert.Equal(2, r.Verbose.Count(v => v.Contains("pipelined SETs", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void WhatIfWritesNothing()
+    {
+        Run("Set-RedisValue -Key \"${P}w\" -Value v -WhatIf").ShouldSucceed();
+        Assert.Equal(0, _client.Exists(_prefix + "w"));
+    }
+
+    [Fact]
+    public void GetRedisKeyMatchEmitsExactlyTheMatchingKeysAsObjects()
+    {
+        for (int i = 0; i < 50; i++) _client.Set(_prefix + "cache:" + i, "c" + i);
+        for (int i = 0; i < 30; i++) _client.Set(_prefix + "other:" + i, "o" + i);
+        PowerShellResult r = Run("Get-RedisKey -Match \"${P}cache:*\" -Count 7").ShouldSucceed();
+        var keys = r.Output.Select(o => (string)o.Properties["Key"].Value).ToHashSet();
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => _prefix + "cache:" + i).ToHashSet(), keys);
+        PSObject first = r.Output[0];
+        Assert.Equal("PSRedis.RedisKeyInfo", first.BaseObject.GetType().FullName);
+        Assert.Equal(0, first.Properties["Database"].Value);
+        Assert.Null(first.Properties["Type"].Value);
+    }
+
+    [Fact]
+    public void GetRedisKeyOutputBindsByPropertyNameToGetRedisValue()
+    {
+        for (int i = 0; i < 20; i++) _client.Set(_prefix + "b:" + i, "val" + i);
+        PowerShellResult r = Run("Get-RedisKey -Match \"${P}b:*\" | Get-RedisValue").ShouldSucceed();
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => "val" + i).OrderBy(s => s), r.Output.Select(o => (string)o.BaseObject).OrderBy(s => s));
+        // Plain strings bind by value too.
+        r = Run("\"${P}b:1\", \"${P}b:2\" | Get-RedisValue").ShouldSucceed();
+        Assert.Equal(new object[] { "val1", "val2" }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void GetRedisKeyStreamsAsItScans()
+    {
+        for (int i = 0; i < 300; i++) _client.Set(_prefix + "s:" + i, "x");
+        // The first key arrives downstream before the scan is over: the stop after one object ends the SCAN early.
+        PowerShellResult r = Run("""
+            $seen = 0
+            Get-RedisKey -Match "${P}s:*" -Count 10 | ForEach-Object { $seen++; if ($seen -eq 1) { [pscustomobject]@{ First = $_.Key } } }
+            $seen
+            """).ShouldSucceed();
+        Assert.Equal(300, r.Output[1].BaseObject);
+    }
+
+    [Fact]
+    public void DetailedAddsTypeAndTimeToLive()
+    {
+        _client.Set(_prefix + "d:str", "v", ex: TimeSpan.FromSeconds(300));
+        _client.ExecuteCommand("RPUSH", _prefix + "d:list", "a");
+        _client.ExecuteCommand("HSET", _prefix + "d:hash", "f", "v");
+        PowerShellResult r = Run("Get-RedisKey -Match \"${P}d:*\" -Detailed").ShouldSucceed();
+        var byKey = r.Output.ToDictionary(o => (string)o.Properties["Key"].Value);
+        Assert.Equal(3, byKey.Count);
+        Assert.Equal("string", byKey[_prefix + "d:str"].Properties["Type"].Value);
+        Assert.Equal("list", byKey[_prefix + "d:list"].Properties["Type"].Value);
+        Assert.Equal("hash", byKey[_prefix + "d:hash"].Properties["Type"].Value);
+        var ttl = Assert.IsType<TimeSpan>(byKey[_prefix + "d:str"].Properties["TimeToLive"].Value);
+        Assert.InRange(ttl.TotalSeconds, 250, 300);
+        Assert.Null(byKey[_prefix + "d:list"].Properties["TimeToLive"].Value);
+    }
+
+    [Fact]
+    public void TypeFiltersTheScan()
+    {
+        _client.Set(_prefix + "f:str", "v");
+        _client.ExecuteCommand("SADD", _prefix + "f:set", "m");
+        PowerShellResult r = Run("(Get-RedisKey -Match \"${P}f:*\" -Type set).Key").ShouldSucceed();
+        Assert.Equal(_prefix + "f:set", r.Single());
+    }
+
+    [Fact]
+    public void WrongTypeOnOneKeyDoesNotStopTheOthers()
+    {
+        _client.Set(_prefix + "w:1", "one");
+        _client.ExecuteCommand("HSET", _prefix + "w:2", "f", "v");
+        _client.Set(_prefix + "w:3", "three");
+        PowerShellResult r = Run("\"${P}w:1\", \"${P}w:2\", \"${P}w:3\" | Get-RedisValue");
+        Assert.Null(r.TerminatingError);
+        Assert.Equal(new object[] { "one", "three" }, r.Output.Select(o => o.BaseObject));
+        ErrorRecord error = Assert.Single(r.Errors);
+        Assert.Equal(ErrorCategory.InvalidType, error.CategoryInfo.Category);
+        Assert.StartsWith("PSRedis.WrongType", error.FullyQualifiedErrorId);
+        Assert.Equal(_prefix + "w:2", error.TargetObject);
+    }
+
+    [Fact]
+    public void ExplicitConnectionFromTheKeyObjectIsUsed()
+    {
+        // Keys read through a connection to database 5 are read back through it, whatever the default is.
+        PowerShellResult r = Run("""
+            $db5 = Connect-Redis -Url ((Test-RedisConnection).Url -replace '/0$', '/5') -Name db5 -PassThru
+            Set-RedisValue -Key "${P}five" -Value in5 -Connection $db5
+            Connect-Redis -Url ((Test-RedisConnection -Connection $db5).Url -replace '/5$', '/0') -Name db0
+            Get-RedisValue -Key "${P}five"
+            Get-RedisKey -Match "${P}five" -Connection $db5 | Get-RedisValue
+            (Get-RedisKey -Match "${P}five" -Connection $db5).Database
+            """).ShouldSucceed();
+        Assert.Equal(new object?[] { null, "in5", 5 }, r.Output.Select(o => o?.BaseObject));
+        using RedisClient db5 = RedisClient.FromUrl(_client.Options.ToString().Replace("/0", "/5", StringComparison.Ordinal));
+        db5.Delete(_prefix + "five");
+    }
+}
