@@ -1,0 +1,1 @@
+@{ RootModule = 'PSRedis.dll'; ModuleVersion = '0.1.0' }
