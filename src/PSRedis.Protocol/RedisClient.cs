@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using PSRedis.Protocol.Resp;
 
@@ -6,12 +7,14 @@ namespace PSRedis.Protocol
 {
     /// <summary>
     /// The Redis client: commands over a connection pool, thread-safe (each call borrows a connection for
-    /// its own round trip). Typed commands live in Commands/*.cs, one file per command family, named as
-    /// redis-py names them in .NET casing.
+    /// its own round trip). Typed commands live in <see cref="RedisCommands"/> (Commands/*.cs, one file per
+    /// command family), named as redis-py names them in .NET casing.
     /// </summary>
-    public sealed partial class RedisClient : IDisposable
+    public sealed partial class RedisClient : RedisCommands, IDisposable
     {
         private readonly bool _ownsPool;
+        private readonly ConcurrentDictionary<string, Func<RespValue, object?>> _responseCallbacks =
+            new ConcurrentDictionary<string, Func<RespValue, object?>>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>A client over a new <see cref="Protocol.ConnectionPool"/> built from <paramref name="options"/>.</summary>
         public RedisClient(ConnectionOptions options)
@@ -46,36 +49,110 @@ namespace PSRedis.Protocol
         /// <summary>Bulk replies become UTF-8 strings (true, the default) or stay byte[] in <see cref="ExecuteCommand"/>.</summary>
         public bool DecodeResponses { get; set; } = true;
 
-        /// <summary>Sends any command and returns its reply as plain .NET values (see <see cref="RespValue.ToObject"/>).</summary>
-        public object? ExecuteCommand(params object?[] args) => Execute(args).ToObject(DecodeResponses);
+        /// <summary>
+        /// Sends any command and returns its reply as plain .NET values (see <see cref="RespValue.ToObject"/>),
+        /// or through the callback set for that command with <see cref="SetResponseCallback"/>.
+        /// </summary>
+        public object? ExecuteCommand(params object?[] args)
+        {
+            RespValue reply = Execute(args);
+            string? name = args[0] as string;
+            if (name != null && _responseCallbacks.TryGetValue(name, out Func<RespValue, object?>? callback)) return callback(reply);
+            return reply.ToObject(DecodeResponses);
+        }
+
+        /// <summary>
+        /// redis-py's set_response_callback: <see cref="ExecuteCommand"/> converts replies to <paramref name="command"/>
+        /// with <paramref name="callback"/> from now on (null removes it). Typed methods keep their own parsers.
+        /// </summary>
+        public void SetResponseCallback(string command, Func<RespValue, object?>? callback)
+        {
+            if (string.IsNullOrEmpty(command)) throw new ArgumentException("Name the command.", nameof(command));
+            if (callback == null) _responseCallbacks.TryRemove(command, out _);
+            else _responseCallbacks[command] = callback;
+        }
 
         /// <summary>Sends any command and returns the reply model; an error reply is thrown as its exception.</summary>
-        public RespValue Execute(IReadOnlyList<object?> args)
+        public RespValue Execute(IReadOnlyList<object?> args) => Run(args, Reply.Raw);
+
+        internal override T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null)
         {
             if (args == null || args.Count == 0) throw new RedisDataException("A command needs at least one argument (its name).");
+            RespValue reply;
             try
             {
-                return ExecuteOnce(args);
+                reply = ExecuteOnce(args, blockFor);
             }
             catch (RedisTimeoutException) when (Options.RetryOnTimeout)
             {
                 // redis-py's retry_on_timeout: one more attempt, on a fresh connection since the old one is broken.
-                return ExecuteOnce(args);
+                reply = ExecuteOnce(args, blockFor);
             }
+            return parse(reply);
         }
 
-        private RespValue ExecuteOnce(IReadOnlyList<object?> args)
+        private RespValue ExecuteOnce(IReadOnlyList<object?> args, TimeSpan? blockFor)
         {
             IRedisConnection connection = ConnectionPool.GetConnection();
             try
             {
                 Prepare(connection);
                 connection.SendCommand(args);
+                if (blockFor.HasValue && connection is Connection real) return real.ReadResponse(ReadTimeoutFor(blockFor.Value));
                 return connection.ReadResponse();
             }
             finally
             {
                 ConnectionPool.Release(connection);
+            }
+        }
+
+        /// <summary>A blocking command may legitimately stay silent for its own timeout; the socket timeout comes on top.</summary>
+        private TimeSpan? ReadTimeoutFor(TimeSpan blockFor)
+        {
+            if (blockFor == System.Threading.Timeout.InfiniteTimeSpan || blockFor <= TimeSpan.Zero || !Options.SocketTimeout.HasValue) return null;
+            return Options.SocketTimeout.Value + blockFor;
+        }
+
+        /// <summary>
+        /// All keys matching, lazily: one SCAN page is fetched when the previous one is used up, so memory
+        /// stays at one page whatever the keyspace size. As with SCAN, a key may be returned more than once.
+        /// </summary>
+        public IEnumerable<string> ScanIter(string? match = null, int? count = null, string? type = null)
+        {
+            if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
+            return ScanIterator(match, count, type);
+        }
+
+        private IEnumerable<string> ScanIterator(string? match, int? count, string? type)
+        {
+            ulong cursor = 0;
+            do
+            {
+                ScanPage page = Scan(cursor, match, count, type);
+                cursor = page.Cursor;
+                foreach (string key in page.Keys) yield return key;
+            }
+            while (cursor != 0);
+        }
+
+        /// <summary>
+        /// SELECT for this client: every connection it uses from now on works in <paramref name="database"/>
+        /// (a pooled client cannot switch just one connection; redis-py's select has the same caveat).
+        /// </summary>
+        public bool Select(int database)
+        {
+            if (database < 0) throw new ArgumentOutOfRangeException(nameof(database), "A database index is 0 or more.");
+            int previous = Options.Database;
+            Options.Database = database;
+            try
+            {
+                return Ping();
+            }
+            catch (RedisResponseException)
+            {
+                Options.Database = previous; // out of range: keep working where we were
+                throw;
             }
         }
 

@@ -224,6 +224,25 @@ namespace PSRedis.Protocol
             return reply;
         }
 
+        /// <summary>
+        /// Reads one reply allowing <paramref name="readTimeout"/> instead of the socket timeout (null: no limit),
+        /// for blocking commands whose server-side wait may be longer than a normal read.
+        /// </summary>
+        public RespValue ReadResponse(TimeSpan? readTimeout, bool errorsAsValues = false)
+        {
+            Socket socket = _socket ?? throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
+            ApplyTimeouts(socket, readTimeout);
+            try
+            {
+                return ReadResponse(errorsAsValues);
+            }
+            finally
+            {
+                // After an I/O failure the socket is already closed; only a live one needs its timeout back.
+                if (ReferenceEquals(_socket, socket)) ApplyTimeouts(socket, Options.SocketTimeout);
+            }
+        }
+
         /// <summary>Reads the next reply if one arrives within <paramref name="timeout"/>; null otherwise (pub/sub polling).</summary>
         public RespValue? TryReadResponse(TimeSpan timeout)
         {

@@ -177,5 +177,21 @@ namespace PSRedis.Tests.Integration.Client
             });
             Assert.True(pfx.Ping());
         }
+
+        [Fact]
+        public void ServerRequiringClientCertificatesAcceptsOursAndRefusesNone()
+        {
+            TestCertificates certs = _fixture.TlsServer.Certificates;
+            using RedisServerProcess strict = RedisServerProcess.Start(new RedisServerOptions { Tls = new RedisTlsOptions(certs, "yes") });
+            using RedisClient withCertificate = RedisClient.FromUrl(strict.TlsUrl, o =>
+            {
+                o.CaCertificatePath = certs.CaCertPath;
+                o.ClientCertificatePath = certs.ClientPfxPath;
+            });
+            Assert.True(withCertificate.Ping());
+            using RedisClient without = RedisClient.FromUrl(strict.TlsUrl, o => o.CaCertificatePath = certs.CaCertPath);
+            // TLS 1.3 reports the refusal at the first read rather than during the handshake.
+            Assert.ThrowsAny<RedisConnectionException>(() => without.Ping());
+        }
     }
 }

@@ -6,7 +6,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
 using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Tests.Unit.Faults
@@ -21,7 +20,7 @@ namespace PSRedis.Tests.Unit.Faults
         private readonly TcpListener _listener;
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly ConcurrentBag<TcpClient> _clients = new ConcurrentBag<TcpClient>();
-        private readonly Task _acceptLoop;
+        private readonly Thread _acceptLoop;
         private int _accepted;
 
         public FakeRedisServer(Func<IReadOnlyList<string>, Stream, bool> behaviour)
@@ -30,7 +29,9 @@ namespace PSRedis.Tests.Unit.Faults
             _listener = new TcpListener(IPAddress.Loopback, 0);
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _acceptLoop = Task.Run(AcceptLoop);
+            // Dedicated threads, not the thread pool: blocking serve loops would starve it and delay replies.
+            _acceptLoop = new Thread(AcceptLoop) { IsBackground = true, Name = "FakeRedisServer accept" };
+            _acceptLoop.Start();
         }
 
         /// <summary>Gets the command's words and the client stream; returns false to close the connection.</summary>
@@ -56,14 +57,14 @@ namespace PSRedis.Tests.Unit.Faults
             stream.Flush();
         }
 
-        private async Task AcceptLoop()
+        private void AcceptLoop()
         {
             while (!_stop.IsCancellationRequested)
             {
                 TcpClient client;
                 try
                 {
-                    client = await _listener.AcceptTcpClientAsync().ConfigureAwait(false);
+                    client = _listener.AcceptTcpClient();
                 }
                 catch (Exception ex) when (ex is ObjectDisposedException || ex is SocketException)
                 {
@@ -71,7 +72,7 @@ namespace PSRedis.Tests.Unit.Faults
                 }
                 Interlocked.Increment(ref _accepted);
                 _clients.Add(client);
-                _ = Task.Run(() => Serve(client));
+                new Thread(() => Serve(client)) { IsBackground = true, Name = "FakeRedisServer client" }.Start();
             }
         }
 
@@ -103,7 +104,7 @@ namespace PSRedis.Tests.Unit.Faults
             _stop.Cancel();
             _listener.Stop();
             foreach (TcpClient client in _clients) client.Dispose();
-            _acceptLoop.Wait(TimeSpan.FromSeconds(5));
+            _acceptLoop.Join(TimeSpan.FromSeconds(5));
         }
     }
 }

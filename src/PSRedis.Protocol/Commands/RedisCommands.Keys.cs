@@ -19,58 +19,55 @@ namespace PSRedis.Protocol
     }
 
     // Key family (first part): DEL, UNLINK, EXISTS, TYPE, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT, TTL/PTTL, PERSIST, RENAME, SCAN.
-    public sealed partial class RedisClient
+    public abstract partial class RedisCommands
     {
         /// <summary>DEL: how many of the keys existed and were removed (redis-py delete).</summary>
-        public long Delete(params string[] keys) => Execute(Prepend("DEL", keys)).Integer64;
+        public long Delete(params string[] keys) => Run(Args.Prepend("DEL", keys), Reply.Integer);
 
         /// <summary>UNLINK: like DEL, but the memory is reclaimed in the background.</summary>
-        public long Unlink(params string[] keys) => Execute(Prepend("UNLINK", keys)).Integer64;
+        public long Unlink(params string[] keys) => Run(Args.Prepend("UNLINK", keys), Reply.Integer);
 
         /// <summary>EXISTS: how many of the keys exist (a key named twice counts twice).</summary>
-        public long Exists(params string[] keys) => Execute(Prepend("EXISTS", keys)).Integer64;
+        public long Exists(params string[] keys) => Run(Args.Prepend("EXISTS", keys), Reply.Integer);
 
         /// <summary>TYPE: "string", "list", "set", "zset", "hash", "stream", or "none" for a missing key.</summary>
-        public string Type(string key) => Execute(new object?[] { "TYPE", key }).AsString() ?? "none";
+        public string Type(string key) => Run(new object?[] { "TYPE", key }, r => r.AsString() ?? "none");
 
         /// <summary>EXPIRE with a duration in whole seconds; false when the key does not exist.</summary>
         public bool Expire(string key, TimeSpan time) =>
-            Execute(new object?[] { "EXPIRE", key, WholeSeconds(time, "time") }).Integer64 == 1;
+            Run(new object?[] { "EXPIRE", key, Args.WholeSeconds(time, "time") }, Reply.IsOne);
 
         /// <summary>PEXPIRE with a duration in milliseconds.</summary>
         public bool PExpire(string key, TimeSpan time) =>
-            Execute(new object?[] { "PEXPIRE", key, WholeMilliseconds(time, "time") }).Integer64 == 1;
+            Run(new object?[] { "PEXPIRE", key, Args.WholeMilliseconds(time, "time") }, Reply.IsOne);
 
         /// <summary>EXPIREAT: the key expires at <paramref name="when"/> (whole seconds).</summary>
         public bool ExpireAt(string key, DateTimeOffset when) =>
-            Execute(new object?[] { "EXPIREAT", key, when.ToUnixTimeSeconds() }).Integer64 == 1;
+            Run(new object?[] { "EXPIREAT", key, when.ToUnixTimeSeconds() }, Reply.IsOne);
 
         /// <summary>PEXPIREAT: the key expires at <paramref name="when"/> (milliseconds).</summary>
         public bool PExpireAt(string key, DateTimeOffset when) =>
-            Execute(new object?[] { "PEXPIREAT", key, when.ToUnixTimeMilliseconds() }).Integer64 == 1;
+            Run(new object?[] { "PEXPIREAT", key, when.ToUnixTimeMilliseconds() }, Reply.IsOne);
 
         /// <summary>TTL in seconds; -1 when the key has no expiry, -2 when it does not exist (as redis-py returns it).</summary>
-        public long Ttl(string key) => Execute(new object?[] { "TTL", key }).Integer64;
+        public long Ttl(string key) => Run(new object?[] { "TTL", key }, Reply.Integer);
 
         /// <summary>PTTL in milliseconds; -1 no expiry, -2 no key.</summary>
-        public long PTtl(string key) => Execute(new object?[] { "PTTL", key }).Integer64;
+        public long PTtl(string key) => Run(new object?[] { "PTTL", key }, Reply.Integer);
 
         /// <summary>The remaining time to live, or null when the key has no expiry or does not exist.</summary>
-        public TimeSpan? TimeToLive(string key)
-        {
-            long ms = PTtl(key);
-            return ms < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms);
-        }
+        public TimeSpan? TimeToLive(string key) =>
+            Run(new object?[] { "PTTL", key }, r => r.Integer64 < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(r.Integer64));
 
         /// <summary>PERSIST: removes the expiry; false when the key had none or does not exist.</summary>
-        public bool Persist(string key) => Execute(new object?[] { "PERSIST", key }).Integer64 == 1;
+        public bool Persist(string key) => Run(new object?[] { "PERSIST", key }, Reply.IsOne);
 
         /// <summary>RENAME <paramref name="source"/> to <paramref name="destination"/>, replacing it.</summary>
-        public bool Rename(string source, string destination) => IsOk(Execute(new object?[] { "RENAME", source, destination }));
+        public bool Rename(string source, string destination) => Run(new object?[] { "RENAME", source, destination }, Reply.Ok);
 
         /// <summary>RENAMENX: renames only when <paramref name="destination"/> does not exist.</summary>
         public bool RenameNx(string source, string destination) =>
-            Execute(new object?[] { "RENAMENX", source, destination }).Integer64 == 1;
+            Run(new object?[] { "RENAMENX", source, destination }, Reply.IsOne);
 
         /// <summary>One SCAN call. <paramref name="type"/> filters by value type (Redis 6+).</summary>
         public ScanPage Scan(ulong cursor = 0, string? match = null, int? count = null, string? type = null)
@@ -84,29 +81,7 @@ namespace PSRedis.Protocol
                 args.Add(count.Value);
             }
             if (type != null) { args.Add("TYPE"); args.Add(type); }
-            return ToScanPage(Execute(args));
-        }
-
-        /// <summary>
-        /// All keys matching, lazily: one SCAN page is fetched when the previous one is used up, so memory
-        /// stays at one page whatever the keyspace size. As with SCAN, a key may be returned more than once.
-        /// </summary>
-        public IEnumerable<string> ScanIter(string? match = null, int? count = null, string? type = null)
-        {
-            if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
-            return ScanIterator(match, count, type);
-        }
-
-        private IEnumerable<string> ScanIterator(string? match, int? count, string? type)
-        {
-            ulong cursor = 0;
-            do
-            {
-                ScanPage page = Scan(cursor, match, count, type);
-                cursor = page.Cursor;
-                foreach (string key in page.Keys) yield return key;
-            }
-            while (cursor != 0);
+            return Run(args, ToScanPage);
         }
 
         internal static ScanPage ToScanPage(RespValue reply)

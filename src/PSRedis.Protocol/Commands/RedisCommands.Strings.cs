@@ -1,22 +1,16 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
-using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Protocol
 {
     // String family (first part): GET, SET, MGET, MSET.
-    public sealed partial class RedisClient
+    public abstract partial class RedisCommands
     {
         /// <summary>GET as UTF-8 text; null when the key does not exist.</summary>
-        public string? Get(string key) => Execute(new object?[] { "GET", key }).AsString();
+        public string? Get(string key) => Run(new object?[] { "GET", key }, Reply.String);
 
         /// <summary>GET as raw bytes; null when the key does not exist.</summary>
-        public byte[]? GetBytes(string key)
-        {
-            RespValue reply = Execute(new object?[] { "GET", key });
-            return reply.IsNull ? null : reply.Bytes;
-        }
+        public byte[]? GetBytes(string key) => Run(new object?[] { "GET", key }, Reply.Bytes);
 
         /// <summary>
         /// SET with redis-py's options. Returns true when the value was written, false when NX/XX stopped it.
@@ -26,15 +20,14 @@ namespace PSRedis.Protocol
         public bool Set(string key, object value, TimeSpan? ex = null, TimeSpan? px = null, bool nx = false, bool xx = false,
             bool keepTtl = false, DateTimeOffset? exAt = null, DateTimeOffset? pxAt = null)
         {
-            RespValue reply = Execute(BuildSet(key, value, ex, px, nx, xx, keepTtl, exAt, pxAt, get: false));
-            return !reply.IsNull;
+            return Run(BuildSet(key, value, ex, px, nx, xx, keepTtl, exAt, pxAt, get: false), Reply.NotNull);
         }
 
         /// <summary>SET ... GET: writes the value and returns the previous one (null if there was none).</summary>
         public string? SetAndGet(string key, object value, TimeSpan? ex = null, TimeSpan? px = null, bool nx = false, bool xx = false,
             bool keepTtl = false, DateTimeOffset? exAt = null, DateTimeOffset? pxAt = null)
         {
-            return Execute(BuildSet(key, value, ex, px, nx, xx, keepTtl, exAt, pxAt, get: true)).AsString();
+            return Run(BuildSet(key, value, ex, px, nx, xx, keepTtl, exAt, pxAt, get: true), Reply.String);
         }
 
         internal static List<object?> BuildSet(string key, object value, TimeSpan? ex, TimeSpan? px, bool nx, bool xx,
@@ -44,8 +37,8 @@ namespace PSRedis.Protocol
             int expiries = (ex.HasValue ? 1 : 0) + (px.HasValue ? 1 : 0) + (exAt.HasValue ? 1 : 0) + (pxAt.HasValue ? 1 : 0) + (keepTtl ? 1 : 0);
             if (expiries > 1) throw new RedisDataException("SET: give at most one of ex, px, exAt, pxAt and keepTtl.");
             var args = new List<object?>(8) { "SET", key, value };
-            if (ex.HasValue) { args.Add("EX"); args.Add(WholeSeconds(ex.Value, "ex")); }
-            if (px.HasValue) { args.Add("PX"); args.Add(WholeMilliseconds(px.Value, "px")); }
+            if (ex.HasValue) { args.Add("EX"); args.Add(Args.WholeSeconds(ex.Value, "ex")); }
+            if (px.HasValue) { args.Add("PX"); args.Add(Args.WholeMilliseconds(px.Value, "px")); }
             if (exAt.HasValue) { args.Add("EXAT"); args.Add(exAt.Value.ToUnixTimeSeconds()); }
             if (pxAt.HasValue) { args.Add("PXAT"); args.Add(pxAt.Value.ToUnixTimeMilliseconds()); }
             if (keepTtl) args.Add("KEEPTTL");
@@ -56,22 +49,10 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>MGET: values in key order, null for missing keys.</summary>
-        public IList<string?> MGet(params string[] keys)
-        {
-            RespValue reply = Execute(Prepend("MGET", keys));
-            var values = new List<string?>(reply.Items.Count);
-            foreach (RespValue item in reply.Items) values.Add(item.AsString());
-            return values;
-        }
+        public IList<string?> MGet(params string[] keys) => Run(Args.Prepend("MGET", keys), Reply.StringList);
 
         /// <summary>MGET as raw bytes.</summary>
-        public IList<byte[]?> MGetBytes(params string[] keys)
-        {
-            RespValue reply = Execute(Prepend("MGET", keys));
-            var values = new List<byte[]?>(reply.Items.Count);
-            foreach (RespValue item in reply.Items) values.Add(item.IsNull ? null : item.Bytes);
-            return values;
-        }
+        public IList<byte[]?> MGetBytes(params string[] keys) => Run(Args.Prepend("MGET", keys), Reply.BytesList);
 
         /// <summary>MSET: sets every pair atomically.</summary>
         public bool MSet(IEnumerable<KeyValuePair<string, object>> mapping)
@@ -84,33 +65,7 @@ namespace PSRedis.Protocol
                 args.Add(pair.Value);
             }
             if (args.Count == 1) throw new RedisDataException("MSET needs at least one key/value pair.");
-            return IsOk(Execute(args));
+            return Run(args, Reply.Ok);
         }
-
-        internal static long WholeSeconds(TimeSpan value, string name)
-        {
-            if (value <= TimeSpan.Zero) throw new RedisDataException(name + " must be a positive duration.");
-            if (value.Ticks % TimeSpan.TicksPerSecond != 0)
-                throw new RedisDataException(name + " takes whole seconds (" + value.ToString("c", CultureInfo.InvariantCulture) + " given); use px for milliseconds.");
-            return (long)value.TotalSeconds;
-        }
-
-        internal static long WholeMilliseconds(TimeSpan value, string name)
-        {
-            if (value <= TimeSpan.Zero) throw new RedisDataException(name + " must be a positive duration.");
-            return value.Ticks / TimeSpan.TicksPerMillisecond;
-        }
-
-        internal static object?[] Prepend(string command, IReadOnlyList<string> keys)
-        {
-            if (keys == null || keys.Count == 0) throw new RedisDataException(command + " needs at least one key.");
-            var args = new object?[keys.Count + 1];
-            args[0] = command;
-            for (int i = 0; i < keys.Count; i++) args[i + 1] = keys[i];
-            return args;
-        }
-
-        internal static bool IsOk(RespValue reply) =>
-            reply.Type == RespType.SimpleString && string.Equals(reply.AsString(), "OK", StringComparison.Ordinal);
     }
 }

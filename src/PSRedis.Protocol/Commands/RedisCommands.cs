@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using PSRedis.Protocol.Resp;
+
+namespace PSRedis.Protocol
+{
+    /// <summary>
+    /// The typed Redis commands, written once for everything that can carry them: <see cref="RedisClient"/>
+    /// runs each at once and returns its parsed reply; a pipeline queues it and applies the same parser when
+    /// the batch executes (where the method itself returns the type's default, as redis-py's pipeline
+    /// methods return the pipeline). One file per command family: RedisCommands.&lt;Family&gt;.cs.
+    /// </summary>
+    public abstract partial class RedisCommands
+    {
+        internal RedisCommands()
+        {
+        }
+
+        /// <summary>Sends (or queues) one command; <paramref name="parse"/> turns its reply into the method's result.</summary>
+        /// <param name="blockFor">For blocking commands: how long the server may hold the reply (null: not blocking;
+        /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: forever), added to the socket timeout.</param>
+        internal abstract T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null);
+    }
+
+    /// <summary>Reply parsers shared by the command families (redis-py's response callbacks).</summary>
+    internal static class Reply
+    {
+        public static readonly Func<RespValue, RespValue> Raw = r => r;
+        public static readonly Func<RespValue, string?> String = r => r.AsString();
+        public static readonly Func<RespValue, byte[]?> Bytes = r => r.IsNull ? null : r.Bytes;
+        public static readonly Func<RespValue, long> Integer = r => r.Integer64;
+        public static readonly Func<RespValue, long?> NullableInteger = r => r.IsNull ? (long?)null : r.Integer64;
+        public static readonly Func<RespValue, double> Double = r => r.DoubleValue;
+        public static readonly Func<RespValue, double?> NullableDouble = r => r.IsNull ? (double?)null : r.DoubleValue;
+        /// <summary>Integer replies that mean yes/no (1/0).</summary>
+        public static readonly Func<RespValue, bool> IsOne = r => r.Integer64 == 1;
+        /// <summary>Simple "OK" (true); a null reply, as from SET NX that did nothing, is false.</summary>
+        public static readonly Func<RespValue, bool> Ok = r => IsOk(r);
+        public static readonly Func<RespValue, bool> NotNull = r => !r.IsNull;
+        public static readonly Func<RespValue, IList<string?>> StringList = r => ToList(r, Reply.String);
+        public static readonly Func<RespValue, IList<byte[]?>> BytesList = r => ToList(r, Reply.Bytes);
+
+        public static bool IsOk(RespValue reply) =>
+            !reply.IsNull && reply.Type != RespType.Error && string.Equals(reply.AsString(), "OK", StringComparison.Ordinal);
+
+        public static IList<T> ToList<T>(RespValue reply, Func<RespValue, T> item)
+        {
+            IReadOnlyList<RespValue> items = reply.Items;
+            var list = new List<T>(items.Count);
+            for (int i = 0; i < items.Count; i++) list.Add(item(items[i]));
+            return list;
+        }
+    }
+
+    /// <summary>Argument helpers shared by the command families.</summary>
+    internal static class Args
+    {
+        public static long WholeSeconds(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero) throw new RedisDataException(name + " must be a positive duration.");
+            if (value.Ticks % TimeSpan.TicksPerSecond != 0)
+                throw new RedisDataException(name + " takes whole seconds (" + value.ToString("c", System.Globalization.CultureInfo.InvariantCulture) + " given); use the millisecond form for finer times.");
+            return (long)value.TotalSeconds;
+        }
+
+        public static long WholeMilliseconds(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero) throw new RedisDataException(name + " must be a positive duration.");
+            return value.Ticks / TimeSpan.TicksPerMillisecond;
+        }
+
+        /// <summary>Blocking-command timeouts in seconds as Redis 6+ takes them (fractions allowed; 0 = forever).</summary>
+        public static double BlockSeconds(TimeSpan? timeout) =>
+            timeout.HasValue && timeout.Value != System.Threading.Timeout.InfiniteTimeSpan ? Math.Max(0, timeout.Value.TotalSeconds) : 0;
+
+        public static object?[] Prepend(string command, IReadOnlyList<string> keys)
+        {
+            if (keys == null || keys.Count == 0) throw new RedisDataException(command + " needs at least one key.");
+            var args = new object?[keys.Count + 1];
+            args[0] = command;
+            for (int i = 0; i < keys.Count; i++) args[i + 1] = keys[i];
+            return args;
+        }
+    }
+}
