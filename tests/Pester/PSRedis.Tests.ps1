@@ -1,0 +1,221 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+<#
+    The PSRedis user stories as a PowerShell user writes them (Pester 5, real pwsh).
+    Server: $env:REDIS_TEST_URL when set, else a redis-server started on a free port for this run.
+    Build first (dotnet build or ./build.ps1); the module is imported from out/PSRedis.
+    Run: Invoke-Pester ./tests/Pester -Output Detailed
+#>
+
+BeforeAll {
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $script:ModuleManifest = Join-Path $repoRoot 'out/PSRedis/PSRedis.psd1'
+    if (-not (Test-Path $ModuleManifest)) { throw "Build the module first: $ModuleManifest is missing." }
+    Import-Module $ModuleManifest -Force
+
+    function Get-FreeTcpPort {
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+    }
+
+    $script:RedisProcess = $null
+    if ($env:REDIS_TEST_URL) {
+        $script:RedisUrl = $env:REDIS_TEST_URL
+    } else {
+        $redisServer = (Get-Command redis-server -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        $port = Get-FreeTcpPort
+        $script:RedisProcess = Start-Process -FilePath $redisServer -PassThru `
+            -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') `
+            -RedirectStandardOutput (Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-$port.log")
+        $script:RedisUrl = "redis://127.0.0.1:$port/0"
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while (-not (Test-RedisConnection -Url $RedisUrl -Timeout 1 -Quiet)) {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "redis-server did not start on port $port." }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+
+    $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
+    $script:Conn = Connect-Redis -Url $RedisUrl -Name pester -PassThru
+}
+
+AfterAll {
+    if ($script:Conn) {
+        $keys = @(Get-RedisKey -Match "$Prefix*" -Connection $Conn).Key
+        if ($keys) { $null = $Conn.Client.Delete([string[]]$keys) }
+    }
+    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
+        Stop-Process -Id $script:RedisProcess.Id
+    }
+    Remove-Module PSRedis -ErrorAction SilentlyContinue
+}
+
+Describe 'The module' {
+    It 'has a valid manifest for Desktop and Core' {
+        $manifest = Test-ModuleManifest -Path $ModuleManifest
+        $manifest.Version | Should -Be ([version]'0.1.0')
+        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+    }
+
+    It 'exports exactly the five cmdlets' {
+        (Get-Command -Module PSRedis).Name | Sort-Object |
+            Should -Be @('Connect-Redis', 'Get-RedisKey', 'Get-RedisValue', 'Set-RedisValue', 'Test-RedisConnection')
+    }
+
+    It 'ships no System.Management.Automation.dll' {
+        Get-ChildItem (Split-Path $ModuleManifest) -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
+    }
+
+    It 'has full help for <_>' -ForEach @('Connect-Redis', 'Test-RedisConnection', 'Get-RedisKey', 'Get-RedisValue', 'Set-RedisValue') {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeLike "$_ *"
+        $help.Description.Text | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 1
+        foreach ($parameter in $help.Parameters.Parameter) {
+            $parameter.Description.Text | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs help"
+        }
+    }
+}
+
+Describe 'Connect-Redis' {
+    It 'connects with -Url and emits the connection with -PassThru' {
+        $c = Connect-Redis -Url $RedisUrl -Name other -PassThru
+        $c.Name | Should -Be 'other'
+        $c.Client.Ping() | Should -BeTrue
+        (Test-RedisConnection).Name | Should -Be 'other'
+        Connect-Redis -Url $RedisUrl -Name pester   # back to the suite's connection as the default
+    }
+
+    It 'uses $env:REDIS_URL with no arguments' {
+        $old = $env:REDIS_URL
+        try {
+            $env:REDIS_URL = $RedisUrl -replace '/0$', '/4'
+            (Connect-Redis -PassThru).Database | Should -Be 4
+        } finally {
+            $env:REDIS_URL = $old
+            Connect-Redis -Url $RedisUrl -Name pester
+        }
+    }
+
+    It 'fails with a terminating ConnectionError when nothing listens' {
+        $port = Get-FreeTcpPort
+        { Connect-Redis -HostName 127.0.0.1 -Port $port -Timeout 2 } |
+            Should -Throw -ErrorId 'PSRedis.ConnectionFailed,PSRedis.Cmdlets.ConnectRedisCommand'
+    }
+
+    It 'never shows the password in -Verbose output or in the connection' {
+        $secret = 'n0t-a-real-p4ssword'
+        $url = $RedisUrl -replace '^redis://', "redis://:$secret@"
+        # The server may or may not require a password; either way the secret must not appear.
+        $verbose = Connect-Redis -Url $url -Name secret -PassThru -Verbose -ErrorAction SilentlyContinue 4>&1 2>&1 | Out-String
+        $verbose | Should -Not -Match $secret
+        Connect-Redis -Url $RedisUrl -Name pester
+    }
+}
+
+Describe 'Test-RedisConnection' {
+    It 'reports Success and a round-trip time' {
+        $result = Test-RedisConnection
+        $result.Success | Should -BeTrue
+        $result.RoundTrip | Should -BeOfType [timespan]
+        $result.RoundTrip | Should -BeLessThan ([timespan]::FromSeconds(5))
+    }
+
+    It 'reports $false, without throwing, for a port nobody listens on' {
+        $port = Get-FreeTcpPort
+        $result = Test-RedisConnection -Url "redis://127.0.0.1:$port/0" -Timeout 2
+        $result.Success | Should -BeFalse
+        $result.Error | Should -Not -BeNullOrEmpty
+        Test-RedisConnection -Url "redis://127.0.0.1:$port/0" -Timeout 1 -Quiet | Should -BeFalse
+    }
+}
+
+Describe 'Set-RedisValue and Get-RedisValue' {
+    It 'round-trips a string' {
+        Set-RedisValue -Key "${Prefix}greeting" -Value 'héllo'
+        Get-RedisValue -Key "${Prefix}greeting" | Should -Be 'héllo'
+    }
+
+    It 'gives $null for a missing key, in position' {
+        Set-RedisValue "${Prefix}one" 1
+        $values = Get-RedisValue "${Prefix}one", "${Prefix}missing"
+        $values.Count | Should -Be 2
+        $values[0] | Should -Be '1'
+        $values[1] | Should -BeNullOrEmpty
+    }
+
+    It 'sets an expiry from seconds' {
+        Set-RedisValue -Key "${Prefix}ttl" -Value v -Expiry 100
+        $info = Get-RedisKey -Match "${Prefix}ttl" -Detailed
+        $info.TimeToLive.TotalSeconds | Should -BeGreaterThan 90
+    }
+
+    It 'honours -NotExists and reports it with -PassThru' {
+        Set-RedisValue -Key "${Prefix}once" -Value first -NotExists -PassThru | Should -BeTrue
+        Set-RedisValue -Key "${Prefix}once" -Value second -NotExists -PassThru | Should -BeFalse
+        Get-RedisValue -Key "${Prefix}once" | Should -Be 'first'
+    }
+
+    It 'keeps bytes exact with -AsByteArray' {
+        [byte[]] $bytes = 0..255
+        Set-RedisValue -Key "${Prefix}bin" -Value $bytes
+        $back = Get-RedisValue -Key "${Prefix}bin" -AsByteArray
+        $back | Should -BeOfType [byte]
+        [Convert]::ToBase64String($back) | Should -Be ([Convert]::ToBase64String($bytes))
+    }
+
+    It 'writes nothing with -WhatIf' {
+        Set-RedisValue -Key "${Prefix}whatif" -Value v -WhatIf
+        Get-RedisValue -Key "${Prefix}whatif" | Should -BeNullOrEmpty
+    }
+
+    It 'writes 1,000 objects from the pipeline' {
+        1..1000 | ForEach-Object { [pscustomobject]@{ Key = "${Prefix}bulk:$_"; Value = "v$_" } } | Set-RedisValue
+        @(Get-RedisKey -Match "${Prefix}bulk:*").Count | Should -Be 1000
+        Get-RedisValue -Key "${Prefix}bulk:1000" | Should -Be 'v1000'
+    }
+
+    It 'refuses a hashtable with a clear error and writes the rest' {
+        $objects = [pscustomobject]@{ Key = "${Prefix}h"; Value = @{ a = 1 } },
+                   [pscustomobject]@{ Key = "${Prefix}fine"; Value = 'ok' }
+        $objects | Set-RedisValue -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors.Count | Should -Be 1
+        $errors[0].TargetObject | Should -Be "${Prefix}h"
+        $errors[0].Exception.Message | Should -Match 'Set-RedisHash'
+        Get-RedisValue -Key "${Prefix}fine" | Should -Be 'ok'
+    }
+}
+
+Describe 'Get-RedisKey' {
+    BeforeAll {
+        1..20 | ForEach-Object { Set-RedisValue -Key "${Prefix}cache:$_" -Value "c$_" }
+        1..5 | ForEach-Object { Set-RedisValue -Key "${Prefix}other:$_" -Value "o$_" }
+        $null = $Conn.Client.ExecuteCommand('HSET', "${Prefix}cache:hash", 'f', 'v')
+    }
+
+    It 'emits exactly the matching keys as objects' {
+        $keys = Get-RedisKey -Match "${Prefix}cache:*"
+        $keys.Count | Should -Be 21
+        $keys[0] | Should -BeOfType ([PSRedis.RedisKeyInfo])
+        $keys.Key | Where-Object { $_ -notlike "${Prefix}cache:*" } | Should -BeNullOrEmpty
+    }
+
+    It 'binds by property name into Get-RedisValue, and a wrong type does not stop the rest' {
+        $values = Get-RedisKey -Match "${Prefix}cache:*" | Get-RedisValue -ErrorVariable errors -ErrorAction SilentlyContinue
+        $values.Count | Should -Be 20
+        $errors.Count | Should -Be 1
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidType'
+        $errors[0].TargetObject | Should -Be "${Prefix}cache:hash"
+    }
+
+    It 'adds Type and TimeToLive with -Detailed' {
+        $hash = Get-RedisKey -Match "${Prefix}cache:hash" -Detailed
+        $hash.Type | Should -Be 'hash'
+        $hash.TimeToLive | Should -BeNullOrEmpty
+    }
+
+    It 'filters by -Type' {
+        (Get-RedisKey -Match "${Prefix}*" -Type hash).Key | Should -Be "${Prefix}cache:hash"
+    }
+}
