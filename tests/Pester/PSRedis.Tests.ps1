@@ -101,14 +101,15 @@ Describe 'Connect-Redis' {
     It 'fails with a terminating ConnectionError when nothing listens' {
         $port = Get-FreeTcpPort
         { Connect-Redis -HostName 127.0.0.1 -Port $port -Timeout 2 } |
-            Should -Throw -ErrorId 'PSRedis.ConnectionFailed,PSRedis.Cmdlets.ConnectRedisCommand'
+            Should -Throw -ErrorId 'PSRedis.ConnectionFailed'
     }
 
     It 'never shows the password in -Verbose output or in the connection' {
         $secret = 'n0t-a-real-p4ssword'
         $url = $RedisUrl -replace '^redis://', "redis://:$secret@"
-        # The server may or may not require a password; either way the secret must not appear.
-        $verbose = Connect-Redis -Url $url -Name secret -PassThru -Verbose -ErrorAction SilentlyContinue 4>&1 2>&1 | Out-String
+        # The server may or may not require a password (a failed AUTH is a terminating error); either way
+        # the secret must appear neither in the verbose lines, nor in the error, nor in the connection.
+        $verbose = & { try { Connect-Redis -Url $url -Name secret -PassThru -Verbose 4>&1 } catch { $_; $_.Exception.Message } } | Out-String
         $verbose | Should -Not -Match $secret
         Connect-Redis -Url $RedisUrl -Name pester
     }
