@@ -52,6 +52,12 @@ namespace PSRedis.Tests.Integration.Commands
             return server;
         }
 
+        /// <summary>
+        /// A client of a server that can reach loopback targets: MIGRATE makes the source server connect to the
+        /// target itself, which a container or remote REDIS_TEST_URL server could not do.
+        /// </summary>
+        private RedisClient LocalSource() => _fixture.IsLocalProcess ? _client : Client(2, url: OwnServer().Url);
+
         private static void AssertError(string code, Action action)
         {
             var ex = Assert.Throws<RedisResponseException>(action);
@@ -250,9 +256,7 @@ namespace PSRedis.Tests.Integration.Commands
         [Fact]
         public void MigrateMovesCopiesAndReplaces()
         {
-            // MIGRATE makes the source server connect to the target, so both must be local processes.
-            string sourceUrl = _fixture.IsLocalProcess ? _fixture.Url : OwnServer().Url;
-            RedisClient source = sourceUrl == _fixture.Url ? _client : Client(2, url: sourceUrl);
+            RedisClient source = LocalSource();
             RedisServerProcess targetServer = OwnServer();
             RedisClient target = Client(2, 3, targetServer.Url);
             string a = _p + "a", b = _p + "b", c = _p + "c";
@@ -285,21 +289,22 @@ namespace PSRedis.Tests.Integration.Commands
         [Fact]
         public void MigrateAuthenticatesWithPasswordOrAclUser()
         {
-            if (!_fixture.IsLocalProcess) return; // the source must reach the password server on loopback
+            RedisClient source = LocalSource();
             RedisServerProcess secured = _fixture.PasswordServer;
             RedisClient target = Client(2, 4, $"redis://:{RedisFixture.DefaultUserPassword}@{secured.Host}:{secured.Port}/4");
             string a = _p + "a", b = _p + "b";
             TimeSpan timeout = TimeSpan.FromSeconds(5);
-            _client.Set(a, "1");
-            _client.Set(b, "2");
+            source.Set(a, "1");
+            source.Set(b, "2");
             try
             {
-                var denied = Assert.Throws<RedisResponseException>(() => _client.Migrate(secured.Host, secured.Port, new[] { a }, 4, timeout, copy: true));
+                var denied = Assert.Throws<RedisResponseException>(() => source.Migrate(secured.Host, secured.Port, new[] { a }, 4, timeout, copy: true));
                 Assert.Contains("NOAUTH", denied.Message);
-                Assert.True(_client.Migrate(secured.Host, secured.Port, new[] { a }, 4, timeout, auth: RedisFixture.DefaultUserPassword));
-                Assert.True(_client.Migrate(secured.Host, secured.Port, new[] { b }, 4, timeout,
+                Assert.True(source.Migrate(secured.Host, secured.Port, new[] { a }, 4, timeout, auth: RedisFixture.DefaultUserPassword));
+                Assert.True(source.Migrate(secured.Host, secured.Port, new[] { b }, 4, timeout,
                     auth: RedisFixture.AclUserPassword, authUsername: RedisFixture.AclUserName));
                 Assert.Equal(new string?[] { "1", "2" }, target.MGet(a, b));
+                Assert.Equal(0, source.Exists(a, b));
             }
             finally
             {
