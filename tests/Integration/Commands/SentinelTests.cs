@@ -258,7 +258,10 @@ namespace PSRedis.Tests.Integration.Commands
             Assert.Equal(oldMaster, ((SentinelConnectionPool)client.ConnectionPool).MasterAddress);
 
             FailOver(sentinel);
+            // GET-MASTER-ADDR-BY-NAME names the promoted replica while the failover is still running; SENTINEL MASTERS,
+            // which discovery reads (as in redis-py), switches only when it has finished.
             group.WaitUntil(() => newMaster.Equals(sentinel.SentinelGetMasterAddrByName(Service)), "the sentinel to name the new master");
+            group.WaitUntil(() => newMaster.Equals(manager.DiscoverMaster(Service)), "the failover to finish");
             group.WaitUntil(() => SentinelGroup.InfoField(newMaster.Port, "role") == "master", "the replica to be promoted");
 
             using (var old = new RedisClient("127.0.0.1", oldMaster.Port))
@@ -278,6 +281,49 @@ namespace PSRedis.Tests.Integration.Commands
                 Assert.Equal("1", direct.Get(_p + "before"));
             }
             Assert.Equal("2", client.Get(_p + "after"));
+        }
+
+        /// <summary>
+        /// The whole real sequence: the sentinel itself demotes the old master (REPLICAOF plus CLIENT KILL of its clients,
+        /// about 8-10 s after the switch). Until then redis-py and this client still write to the old master; afterwards
+        /// the killed idle connection is noticed before use and replaced through a new lookup, so at most one command
+        /// fails (redis-py: exactly one ConnectionError) and the write lands on the new master.
+        /// </summary>
+        [Fact]
+        public void MasterForClientFollowsSentinelDemotingTheOldMaster()
+        {
+            using SentinelGroup group = SentinelGroup.Start();
+            using var manager = new RedisSentinel(new[] { group.SentinelAddress });
+            using RedisClient client = manager.MasterFor(Service);
+            using RedisClient sentinel = group.SentinelClient();
+            var newMaster = new SentinelAddress("127.0.0.1", group.Replica.Port);
+            Assert.True(client.Set(_p + "before", "1"));
+
+            FailOver(sentinel);
+            var clock = Stopwatch.StartNew();
+            while (SentinelGroup.InfoField(group.Master.Port, "role") != "slave")
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), "the sentinel did not demote the old master within 25 s");
+                Thread.Sleep(100);
+            }
+            Assert.Equal(newMaster, sentinel.SentinelGetMasterAddrByName(Service));
+
+            int failures = 0;
+            while (true)
+            {
+                try
+                {
+                    Assert.True(client.Set(_p + "after", "2"));
+                    break;
+                }
+                catch (RedisConnectionException) when (failures == 0)
+                {
+                    failures++;
+                }
+            }
+            Assert.Equal(newMaster, ((SentinelConnectionPool)client.ConnectionPool).MasterAddress);
+            using var direct = new RedisClient("127.0.0.1", newMaster.Port);
+            Assert.Equal("2", direct.Get(_p + "after"));
         }
 
         // SENTINEL FAILOVER answers NOGOODSLAVE until the sentinel has seen the replica's INFO; retry for a while.
