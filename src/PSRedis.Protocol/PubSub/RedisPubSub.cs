@@ -232,8 +232,10 @@ namespace PSRedis.Protocol
                     RaiseError(ex, readerStopped: true);
                     return;
                 }
-                catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException)
+                catch (Exception ex)
                 {
+                    // Error replies, malformed messages and exceptions from Reconnected handlers: report and go on.
+                    // Nothing may escape this thread: an unhandled exception would end the process (e.g. the PowerShell host).
                     if (_disposed) return;
                     RaiseError(ex, readerStopped: false);
                     continue;
@@ -245,8 +247,7 @@ namespace PSRedis.Protocol
                 }
                 catch (Exception ex)
                 {
-                    // A faulty handler must not kill the reader (an unhandled exception on this thread would
-                    // end the whole process, e.g. the PowerShell host).
+                    // A faulty handler must not kill the reader.
                     RaiseError(ex, readerStopped: false);
                 }
             }
