@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using PSRedis.Protocol;
@@ -507,6 +508,45 @@ namespace PSRedis.Tests.Integration.Commands
             Assert.Equal(1, Volatile.Read(ref reconnects));
             Assert.Equal(1, admin.Publish(_p + "k", "back"));
             Assert.Equal("back", Next(ps).Data);
+        }
+
+        [Fact]
+        public void BackgroundReaderResubscribesAfterAServerRestart()
+        {
+            var first = RedisServerProcess.Start();
+            _cleanup.Add(first);
+            int port = first.Port;
+            RedisPubSub ps = PubSub(ignore: true, url: first.Url);
+            var messages = new BlockingCollection<PubSubMessage>();
+            using var reconnected = new ManualResetEventSlim();
+            ps.MessageReceived += (_, e) => messages.Add(e.Message);
+            ps.Reconnected += (_, _) => reconnected.Set();
+            ps.Subscribe(_p + "r");
+            ps.Start();
+            Eventually(() => Client(url: first.Url).PubSubNumSub(_p + "r")[0].Value == 1, "the subscription");
+
+            first.Dispose();
+            // The same port again, as a restarted server would be (RedisServerProcess always picks a new port).
+            string dir = Path.Combine(Path.GetTempPath(), "psredis-restart-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            var start = new ProcessStartInfo(RedisServerProcess.FindExecutable()!) { UseShellExecute = false, WorkingDirectory = dir };
+            foreach (string arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", Path.Combine(dir, "redis.log") })
+                start.ArgumentList.Add(arg);
+            using Process second = Process.Start(start)!;
+            try
+            {
+                Assert.True(reconnected.Wait(TimeSpan.FromSeconds(30)), "Reconnected was not raised after the restart");
+                RedisClient publisher = Client(url: first.Url);
+                Assert.Equal(1, publisher.Publish(_p + "r", "after restart"));
+                Assert.True(messages.TryTake(out PubSubMessage? m, Wait));
+                Assert.Equal("after restart", m!.Data);
+            }
+            finally
+            {
+                second.Kill();
+                second.WaitForExit(10_000);
+                Directory.Delete(dir, recursive: true);
+            }
         }
 
         [Fact]
