@@ -54,7 +54,7 @@ namespace PSRedis.Protocol
         {
             List<object?> args = ZAddOptions(key, nx, xx, ch: false, gt, lt, incr: true);
             AddScoreMember(args, increment, member);
-            return Run(args, SortedSetReplies.NullableScore);
+            return Run(args, Reply.NullableDouble);
         }
 
         private static List<object?> ZAddOptions(string key, bool nx, bool xx, bool ch, bool gt, bool lt, bool incr)
@@ -99,7 +99,7 @@ namespace PSRedis.Protocol
 
         /// <summary>ZSCORE: the member's score, or null when the member or the key does not exist.</summary>
         public double? ZScore(string key, object member) =>
-            Run(new object?[] { "ZSCORE", key, member }, SortedSetReplies.NullableScore);
+            Run(new object?[] { "ZSCORE", key, member }, Reply.NullableDouble);
 
         /// <summary>ZRANK: the member's 0-based position by ascending score, or null when it is not in the set.</summary>
         public long? ZRank(string key, object member) => Run(new object?[] { "ZRANK", key, member }, Reply.NullableInteger);

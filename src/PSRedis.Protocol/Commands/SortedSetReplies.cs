@@ -14,9 +14,6 @@ namespace PSRedis.Protocol
         /// </summary>
         public static readonly Func<RespValue, IList<SortedSetEntry>> Entries = ToEntries;
 
-        /// <summary>ZPOPMIN/ZPOPMAX/ZSCORE-style nullable score (bulk string in RESP2, double in RESP3).</summary>
-        public static readonly Func<RespValue, double?> NullableScore = r => r.IsNull ? (double?)null : r.DoubleValue;
-
         /// <summary>BZPOPMIN/BZPOPMAX: [key, member, score], or null when the timeout passed.</summary>
         public static readonly Func<RespValue, SortedSetPopResult?> BlockingPop = r =>
         {
