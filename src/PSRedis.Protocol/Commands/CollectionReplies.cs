@@ -1,8 +1,7 @@
 using System;
 using System.Collections;
-using System.Collections.Generic;
 using System.Globalization;
-using System.Threading;
+using System.Collections.Generic;
 using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Protocol
@@ -46,30 +45,6 @@ namespace PSRedis.Protocol
 
         public static string NonNullString(RespValue item) =>
             item.AsString() ?? throw new RedisInvalidResponseException("Unexpected null element in a reply.");
-
-        /// <summary>
-        /// The timeout argument of a blocking command: whole seconds as an integer (any server takes it), otherwise
-        /// fractional seconds (Redis 6+). Rounded up to the millisecond because Redis truncates to milliseconds and
-        /// would turn a sub-millisecond wait into 0, i.e. wait forever.
-        /// </summary>
-        public static object BlockTimeoutArgument(string command, TimeSpan? timeout)
-        {
-            CheckBlockTimeout(command, timeout);
-            if (Args.BlockSeconds(timeout) == 0) return 0L;
-            long ms = (timeout!.Value.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
-            if (ms % 1000 == 0) return ms / 1000;
-            return (ms / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
-        }
-
-        /// <summary>The server-side wait to add to the socket timeout (forever for null or zero).</summary>
-        public static TimeSpan BlockFor(TimeSpan? timeout) =>
-            Args.BlockSeconds(timeout) == 0 ? Timeout.InfiniteTimeSpan : timeout!.Value;
-
-        private static void CheckBlockTimeout(string command, TimeSpan? timeout)
-        {
-            if (timeout.HasValue && timeout.Value < TimeSpan.Zero && timeout.Value != Timeout.InfiniteTimeSpan)
-                throw new RedisDataException(command + ": timeout must not be negative (use null or zero to wait forever).");
-        }
 
         /// <summary>key, then each field and value of <paramref name="mapping"/>; null values are refused up front.</summary>
         public static List<object?> HashPairs(string command, string key, IDictionary mapping)

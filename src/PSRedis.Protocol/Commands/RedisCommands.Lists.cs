@@ -12,19 +12,19 @@ namespace PSRedis.Protocol
         /// <paramref name="timeout"/> for one to get an element (null or zero: wait forever; fractions of a second
         /// need Redis 6+). Returns null when the time ran out.
         /// </summary>
-        public ListPopResult? BLPop(string[] keys, TimeSpan? timeout = null) => BlockingPop("BLPOP", keys, timeout);
+        public ListPopResult? BLPop(string[] keys, TimeSpan? timeout = null) => ListBlockingPop("BLPOP", keys, timeout);
 
         /// <summary>BLPOP on a single list: its head, waiting up to <paramref name="timeout"/> (null or zero: forever); null on timeout.</summary>
-        public ListPopResult? BLPop(string key, TimeSpan? timeout = null) => BlockingPop("BLPOP", new[] { key }, timeout);
+        public ListPopResult? BLPop(string key, TimeSpan? timeout = null) => ListBlockingPop("BLPOP", new[] { key }, timeout);
 
         /// <summary>
         /// BRPOP: pops the tail of the first non-empty list among <paramref name="keys"/>, waiting up to
         /// <paramref name="timeout"/> (null or zero: wait forever). Returns null when the time ran out.
         /// </summary>
-        public ListPopResult? BRPop(string[] keys, TimeSpan? timeout = null) => BlockingPop("BRPOP", keys, timeout);
+        public ListPopResult? BRPop(string[] keys, TimeSpan? timeout = null) => ListBlockingPop("BRPOP", keys, timeout);
 
         /// <summary>BRPOP on a single list: its tail, waiting up to <paramref name="timeout"/> (null or zero: forever); null on timeout.</summary>
-        public ListPopResult? BRPop(string key, TimeSpan? timeout = null) => BlockingPop("BRPOP", new[] { key }, timeout);
+        public ListPopResult? BRPop(string key, TimeSpan? timeout = null) => ListBlockingPop("BRPOP", new[] { key }, timeout);
 
         /// <summary>
         /// BRPOPLPUSH: moves the tail of <paramref name="source"/> to the head of <paramref name="destination"/> and
@@ -32,17 +32,17 @@ namespace PSRedis.Protocol
         /// (null or zero: forever). Returns null when the time ran out.
         /// </summary>
         public string? BRPopLPush(string source, string destination, TimeSpan? timeout = null) =>
-            Run(new object?[] { "BRPOPLPUSH", source, destination, CollectionReplies.BlockTimeoutArgument("BRPOPLPUSH", timeout) },
-                Reply.String, CollectionReplies.BlockFor(timeout));
+            Run(new object?[] { "BRPOPLPUSH", source, destination, Args.BlockTimeoutArgument("BRPOPLPUSH", timeout) },
+                Reply.String, Args.BlockFor(timeout));
 
-        private ListPopResult? BlockingPop(string command, string[] keys, TimeSpan? timeout)
+        private ListPopResult? ListBlockingPop(string command, string[] keys, TimeSpan? timeout)
         {
             if (keys == null || keys.Length == 0) throw new RedisDataException(command + " needs at least one key.");
             var args = new object?[keys.Length + 2];
             args[0] = command;
             Array.Copy(keys, 0, args, 1, keys.Length);
-            args[args.Length - 1] = CollectionReplies.BlockTimeoutArgument(command, timeout);
-            return Run(args, CollectionReplies.PopResult, CollectionReplies.BlockFor(timeout));
+            args[args.Length - 1] = Args.BlockTimeoutArgument(command, timeout);
+            return Run(args, CollectionReplies.PopResult, Args.BlockFor(timeout));
         }
 
         /// <summary>LINDEX: the element at <paramref name="index"/> (negative counts from the tail); null when out of range or no list.</summary>

@@ -203,29 +203,25 @@ namespace PSRedis.Protocol
         /// up to <paramref name="timeout"/> (null or zero: forever, as redis-py's timeout=0) for one to appear.
         /// Returns null when the timeout passed.
         /// </summary>
-        public SortedSetPopResult? BZPopMin(IEnumerable<string> keys, TimeSpan? timeout = null) => BlockingPop("BZPOPMIN", keys, timeout);
+        public SortedSetPopResult? BZPopMin(IEnumerable<string> keys, TimeSpan? timeout = null) => SortedSetBlockingPop("BZPOPMIN", keys, timeout);
 
         /// <summary>BZPOPMIN on a single key.</summary>
-        public SortedSetPopResult? BZPopMin(string key, TimeSpan? timeout = null) => BlockingPop("BZPOPMIN", new[] { key }, timeout);
+        public SortedSetPopResult? BZPopMin(string key, TimeSpan? timeout = null) => SortedSetBlockingPop("BZPOPMIN", new[] { key }, timeout);
 
         /// <summary>BZPOPMAX: as <see cref="BZPopMin(IEnumerable{string}, TimeSpan?)"/>, popping the highest-scored member.</summary>
-        public SortedSetPopResult? BZPopMax(IEnumerable<string> keys, TimeSpan? timeout = null) => BlockingPop("BZPOPMAX", keys, timeout);
+        public SortedSetPopResult? BZPopMax(IEnumerable<string> keys, TimeSpan? timeout = null) => SortedSetBlockingPop("BZPOPMAX", keys, timeout);
 
         /// <summary>BZPOPMAX on a single key.</summary>
-        public SortedSetPopResult? BZPopMax(string key, TimeSpan? timeout = null) => BlockingPop("BZPOPMAX", new[] { key }, timeout);
+        public SortedSetPopResult? BZPopMax(string key, TimeSpan? timeout = null) => SortedSetBlockingPop("BZPOPMAX", new[] { key }, timeout);
 
-        private SortedSetPopResult? BlockingPop(string command, IEnumerable<string> keys, TimeSpan? timeout)
+        private SortedSetPopResult? SortedSetBlockingPop(string command, IEnumerable<string> keys, TimeSpan? timeout)
         {
             if (keys == null) throw new ArgumentNullException(nameof(keys));
-            if (timeout.HasValue && timeout.Value < TimeSpan.Zero && timeout.Value != System.Threading.Timeout.InfiniteTimeSpan)
-                throw new RedisDataException(command + ": timeout cannot be negative.");
             var args = new List<object?> { command };
             foreach (string key in keys) args.Add(key ?? throw new RedisDataException(command + ": a key is null."));
             if (args.Count == 1) throw new RedisDataException(command + " needs at least one key.");
-            double seconds = Args.BlockSeconds(timeout);
-            args.Add(seconds);
-            TimeSpan blockFor = seconds > 0 ? timeout!.Value : System.Threading.Timeout.InfiniteTimeSpan;
-            return Run(args, SortedSetReplies.BlockingPop, blockFor);
+            args.Add(Args.BlockTimeoutArgument(command, timeout));
+            return Run(args, SortedSetReplies.BlockingPop, Args.BlockFor(timeout));
         }
 
         /// <summary>ZINTERSTORE: stores in <paramref name="destination"/> the members found in every one of <paramref name="keys"/>; returns its size.</summary>
