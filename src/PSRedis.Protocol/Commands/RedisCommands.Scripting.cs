@@ -19,8 +19,9 @@ namespace PSRedis.Protocol
         /// <summary>
         /// EVAL: runs a Lua script with <paramref name="keys"/> (KEYS[]) and <paramref name="args"/> (ARGV[]). The result
         /// is converted as Redis converts Lua values: numbers to long (fractions truncated), strings to string, tables to
-        /// object?[] (up to the first nil), nil and false to null, true to 1 (true under RESP3), status replies
+        /// object?[] (up to the first nil), nil and false to null, true to 1, status replies
         /// (redis.status_reply / {ok=...}) to their text; an error reply is thrown as <see cref="RedisResponseException"/>.
+        /// A script that calls redis.setresp(3) on a RESP3 connection can also return bool, double and maps (Dictionary).
         /// </summary>
         public object? Eval(string script, IEnumerable<string>? keys = null, IEnumerable<object>? args = null)
         {
