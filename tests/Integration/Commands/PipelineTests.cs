@@ -218,5 +218,37 @@ namespace PSRedis.Tests.Integration.Commands
             Assert.Equal("nine", client.Get(k));
             client.Delete(k);
         }
+
+        [Fact]
+        public void TimedOutPipelineDiscardsItsConnection()
+        {
+            // A server of this test's own: DEBUG SLEEP stalls the whole server.
+            using RedisServerProcess server = RedisServerProcess.Start(new RedisServerOptions { EnableDebugCommand = true });
+            using var client = RedisClient.FromUrl(server.Url, o => o.SocketTimeout = TimeSpan.FromMilliseconds(200));
+            var pool = (ConnectionPool)client.ConnectionPool;
+            string k = _p + "k";
+            using (RedisPipeline pipe = client.Pipeline(transaction: false))
+            {
+                pipe.Set(k, "v");
+                pipe.ExecuteCommand("DEBUG", "SLEEP", "0.6");
+                pipe.Get(k);
+                Assert.Throws<RedisTimeoutException>(() => pipe.Execute());
+            }
+            Assert.Equal(0, pool.InUseCount);
+            Assert.Equal(0, pool.CreatedCount); // broken: closed, never handed out again with replies pending on it
+            System.Threading.Thread.Sleep(800);
+            Assert.Equal("v", client.Get(k));
+        }
+
+        [Fact]
+        public void BlockingCommandInAPipelineMayOutwaitTheSocketTimeout()
+        {
+            using var client = RedisClient.FromUrl(_url, o => o.SocketTimeout = TimeSpan.FromMilliseconds(300));
+            using RedisPipeline pipe = client.Pipeline(transaction: false);
+            // BLPOP on an empty list waits its full second; the read allows that on top of the socket timeout.
+            pipe.Run(new object?[] { "BLPOP", _p + "empty", 1 }, r => r.IsNull, TimeSpan.FromSeconds(1));
+            pipe.Ping();
+            Assert.Equal(new object?[] { true, true }, pipe.Execute().ToArray());
+        }
     }
 }
