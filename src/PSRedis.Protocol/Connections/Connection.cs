@@ -247,23 +247,66 @@ namespace PSRedis.Protocol
         public RespValue? TryReadResponse(TimeSpan timeout)
         {
             if (_reader == null || _socket == null) throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
-            if (!_reader.HasBufferedData && !(_stream is NetworkStream ns && ns.DataAvailable))
+            if (!_reader.HasBufferedData)
             {
-                long micro = Math.Max(0, Math.Min((long)timeout.TotalMilliseconds * 1000, int.MaxValue));
-                bool readable;
-                try
-                {
-                    readable = _socket.Poll((int)micro, SelectMode.SelectRead);
-                }
-                catch (Exception ex) when (IsIoFailure(ex))
-                {
-                    Fail();
-                    throw Wrap(ex, "Error reading from " + Options.Endpoint);
-                }
-                if (!readable) return null;
+                bool ready = _stream is NetworkStream ? PollSocket(_socket, timeout) : FillWithin(_socket, _reader, timeout);
+                if (!ready) return null;
             }
             return ReadResponse(errorsAsValues: true);
         }
+
+        private bool PollSocket(Socket socket, TimeSpan timeout)
+        {
+            if (_stream is NetworkStream ns && ns.DataAvailable) return true;
+            long micro = Math.Max(0, Math.Min((long)timeout.TotalMilliseconds * 1000, int.MaxValue));
+            try
+            {
+                return socket.Poll((int)micro, SelectMode.SelectRead);
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                Fail();
+                throw Wrap(ex, "Error reading from " + Options.Endpoint);
+            }
+        }
+
+        /// <summary>
+        /// TLS: SslStream may hold decrypted records that the socket no longer shows (how many it hands over per
+        /// read differs between runtimes), so polling the socket could leave a message waiting for the next
+        /// packet. One read with a short timeout sees both; a read that times out before any byte arrived
+        /// leaves SslStream usable.
+        /// </summary>
+        private bool FillWithin(Socket socket, RespReader reader, TimeSpan timeout)
+        {
+            ApplyTimeouts(socket, timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1));
+            try
+            {
+                reader.ReadMore();
+                return true;
+            }
+            catch (IOException ex) when (IsTimeout(ex))
+            {
+                return false;
+            }
+            catch (RedisException)
+            {
+                Fail();
+                throw;
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                Fail();
+                throw Wrap(ex, "Error reading from " + Options.Endpoint);
+            }
+            finally
+            {
+                if (ReferenceEquals(_socket, socket)) ApplyTimeouts(socket, Options.SocketTimeout);
+            }
+        }
+
+        private static bool IsTimeout(Exception ex) =>
+            (ex.InnerException ?? ex) is SocketException socketError
+            && (socketError.SocketErrorCode == SocketError.TimedOut || socketError.SocketErrorCode == SocketError.WouldBlock);
 
         public void CheckHealth()
         {

@@ -187,7 +187,7 @@ namespace PSRedis.Protocol
             lock (_io)
             {
                 ThrowIfDisposed();
-                if (_thread != null && _thread.IsAlive) throw new InvalidOperationException("The background reader is already running.");
+                if (_thread != null && _thread.IsAlive) throw new RedisPubSubException("The background reader is already running.");
                 _stopRequested = false;
                 _thread = new Thread(ReaderLoop) { IsBackground = true, Name = "PSRedis pub/sub reader" };
                 _thread.Start();
@@ -549,7 +549,7 @@ namespace PSRedis.Protocol
 
         private void ThrowIfReaderRunning()
         {
-            if (IsRunning) throw new InvalidOperationException("The background reader is consuming the messages; use its MessageReceived event, or Stop() it first.");
+            if (IsRunning) throw new RedisPubSubException("The background reader is consuming the messages; use its MessageReceived event, or Stop() it first.");
         }
 
         private void ThrowIfDisposed()

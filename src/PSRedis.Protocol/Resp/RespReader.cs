@@ -39,6 +39,12 @@ namespace PSRedis.Protocol.Resp
         /// <summary>True when bytes of a further reply are already buffered.</summary>
         public bool HasBufferedData => _pos < _end;
 
+        /// <summary>
+        /// Reads whatever the stream has next into the buffer, blocking until at least one byte arrives. For
+        /// callers that wait for a reply under a timeout of their own (pub/sub over TLS).
+        /// </summary>
+        public void ReadMore() => Fill();
+
         /// <summary>Forgets buffered bytes (after the connection was reset).</summary>
         public void Reset()
         {

@@ -20,8 +20,11 @@ namespace PSRedis.Tests.Integration.Commands
         private readonly string _p = "it:ps:" + Guid.NewGuid().ToString("N").Substring(0, 8) + ":";
         private readonly List<IDisposable> _cleanup = new List<IDisposable>();
 
+        private readonly RedisFixture _fixture;
+
         public PubSubTests(RedisFixture fixture)
         {
+            _fixture = fixture;
             _url = fixture.Url;
         }
 
@@ -358,9 +361,9 @@ namespace PSRedis.Tests.Integration.Commands
             ps.Subscribe(_p + "bg");
             ps.Start();
             Assert.True(ps.IsRunning);
-            Assert.Throws<InvalidOperationException>(() => ps.Start());
-            Assert.Throws<InvalidOperationException>(() => ps.GetMessage(TimeSpan.Zero));
-            Assert.Throws<InvalidOperationException>(() => ps.Listen());
+            Assert.Throws<RedisPubSubException>(() => ps.Start());
+            Assert.Throws<RedisPubSubException>(() => ps.GetMessage(TimeSpan.Zero));
+            Assert.Throws<RedisPubSubException>(() => ps.Listen());
 
             // Subscribing more while the reader runs.
             ps.PSubscribe(_p + "pat*");
@@ -454,6 +457,33 @@ namespace PSRedis.Tests.Integration.Commands
             }
             joinPublisher();
             Assert.Null(ps.GetMessage(TimeSpan.FromMilliseconds(100)));
+        }
+
+        [Fact]
+        public void BurstOverTlsArrivesWithoutWaitingForTheNextPacket()
+        {
+            // SslStream can hold whole decrypted records that the socket no longer shows; a reader that only
+            // polled the socket would leave the tail of a burst waiting until something else arrived.
+            RedisServerProcess tls = _fixture.TlsServer;
+            Action<ConnectionOptions> trust = o => o.CaCertificatePath = tls.Certificates.CaCertPath;
+            RedisClient publisher = Client(2, trust, tls.TlsUrl);
+            RedisPubSub ps = PubSub(2, ignore: true, trust, tls.TlsUrl);
+            string channel = _p + "tls";
+            ps.Subscribe(channel);
+            Eventually(() => publisher.PubSubNumSub(channel)[0].Value == 1, "the subscription");
+            const int count = 3000;
+            string payload = new string('x', 100);
+            using (RedisPipeline burst = publisher.Pipeline(transaction: false))
+            {
+                for (int i = 0; i < count; i++) burst.Publish(channel, i + ":" + payload);
+                burst.Execute();
+            }
+            for (int i = 0; i < count; i++)
+            {
+                PubSubMessage? m = ps.GetMessage(TimeSpan.FromMilliseconds(500));
+                Assert.True(m != null, "message " + i + " of the burst was not delivered");
+                Assert.Equal(i + ":" + payload, m!.Data);
+            }
         }
 
         [Theory]
