@@ -64,13 +64,20 @@ namespace PSRedis.Cmdlets
             RespValue reply;
             try
             {
-                reply = connection.Client.Execute(args);
+                // Error replies come back as values: they are the command's answer, not a broken connection
+                // (a refused AUTH must not end the script as a connection failure would).
+                reply = connection.Client.ExecuteMany(new IReadOnlyList<object?>[] { args })[0];
             }
             catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
             {
                 // The target is the command name only: arguments may hold a password.
                 if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
                 WriteError(ToErrorRecord(e, shown));
+                return;
+            }
+            if (reply.IsError)
+            {
+                WriteError(ToErrorRecord(ServerErrors.Map(reply.AsString() ?? string.Empty), shown));
                 return;
             }
             WriteObject(reply.ToObject(decode: !AsByteArray), enumerateCollection: false);
