@@ -123,8 +123,13 @@ namespace PSRedis.Tests.Integration
             Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
         }
 
-        private static IEnumerable<string> References(string cell) =>
-            Regex.Matches(cell, "`([^`]+)`").Select(m => m.Groups[1].Value);
+        /// <summary>The names in a cell: `quoted` ones, or else the plain words (Type.Member), separated by commas or spaces.</summary>
+        private static IEnumerable<string> References(string cell)
+        {
+            var quoted = Regex.Matches(cell, "`([^`]+)`").Select(m => m.Groups[1].Value).ToList();
+            if (quoted.Count > 0) return quoted;
+            return cell.Split(new[] { ',', ' ', ';' }, StringSplitOptions.RemoveEmptyEntries).Select(w => w.Trim()).Where(w => w.Length > 0 && w != "and");
+        }
 
         private static bool HasMember(Type type, string name)
         {

@@ -8,17 +8,34 @@ namespace PSRedis.Protocol
     /// <summary>One SCAN page: the cursor to continue from (0 when done) and the keys it returned.</summary>
     public sealed class ScanPage
     {
+        /// <summary>A page: the cursor to continue from and the keys returned.</summary>
         public ScanPage(ulong cursor, IReadOnlyList<string> keys)
         {
             Cursor = cursor;
             Keys = keys;
         }
 
+        /// <summary>The cursor to pass to the next SCAN call; 0 when the iteration is complete.</summary>
         public ulong Cursor { get; }
+
+        /// <summary>The keys of this page (possibly none, even when the iteration is not complete).</summary>
         public IReadOnlyList<string> Keys { get; }
     }
 
-    // Key family (first part): DEL, UNLINK, EXISTS, TYPE, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT, TTL/PTTL, PERSIST, RENAME, SCAN.
+    /// <summary>What OBJECT reports about a key.</summary>
+    public enum ObjectInfo
+    {
+        /// <summary>The internal encoding ("listpack", "hashtable", "int", "embstr", ...), as text.</summary>
+        Encoding,
+        /// <summary>The number of references to the value.</summary>
+        RefCount,
+        /// <summary>Seconds since the key was last accessed (not under an LFU maxmemory policy).</summary>
+        IdleTime,
+        /// <summary>The logarithmic access-frequency counter (only under an LFU maxmemory policy).</summary>
+        Freq,
+    }
+
+    // Key family: DEL, UNLINK, EXISTS, TYPE, expiry, RENAME, SCAN, KEYS, RANDOMKEY, TOUCH, MOVE, DUMP/RESTORE, MIGRATE, OBJECT, SORT.
     public abstract partial class RedisCommands
     {
         /// <summary>DEL: how many of the keys existed and were removed (redis-py delete).</summary>
@@ -94,6 +111,177 @@ namespace PSRedis.Protocol
             var keys = new string[items.Count];
             for (int i = 0; i < keys.Length; i++) keys[i] = items[i].AsString() ?? string.Empty;
             return new ScanPage(cursor, keys);
+        }
+
+        /// <summary>
+        /// KEYS: every key matching the glob-style <paramref name="pattern"/>. It walks the whole database in one
+        /// blocking call, so on a large or busy server prefer ScanIter, which does the same in small steps.
+        /// </summary>
+        public IList<string> Keys(string pattern = "*") => Run(new object?[] { "KEYS", pattern }, KeyReplies.KeyList);
+
+        /// <summary>RANDOMKEY: a random key of the selected database, or null when it is empty.</summary>
+        public string? RandomKey() => Run(new object?[] { "RANDOMKEY" }, Reply.String);
+
+        /// <summary>TOUCH: updates the last access time of the keys; returns how many of them exist.</summary>
+        public long Touch(params string[] keys) => Run(Args.Prepend("TOUCH", keys), Reply.Integer);
+
+        /// <summary>MOVE: moves the key to database <paramref name="db"/>; false when it does not exist here or already exists there.</summary>
+        public bool Move(string key, int db)
+        {
+            if (db < 0) throw new RedisDataException("MOVE: db must not be negative.");
+            return Run(new object?[] { "MOVE", key, db }, Reply.IsOne);
+        }
+
+        /// <summary>DUMP: the value serialized in Redis' own format (for <see cref="Restore"/>), or null when the key does not exist.</summary>
+        public byte[]? Dump(string key) => Run(new object?[] { "DUMP", key }, Reply.Bytes);
+
+        /// <summary>
+        /// RESTORE: creates <paramref name="key"/> from a <see cref="Dump"/> of a value. <paramref name="ttl"/> is
+        /// its time to live (<see cref="TimeSpan.Zero"/>: none), or with <paramref name="absTtl"/> the time since the
+        /// Unix epoch at which it expires. <paramref name="replace"/> overwrites an existing key (otherwise that is a
+        /// BUSYKEY error); <paramref name="idleTime"/> (whole seconds) or <paramref name="frequency"/> (0-255) seed
+        /// the eviction data.
+        /// </summary>
+        public bool Restore(string key, TimeSpan ttl, byte[] value, bool replace = false, bool absTtl = false,
+            TimeSpan? idleTime = null, int? frequency = null)
+        {
+            if (value == null) throw new ArgumentNullException(nameof(value));
+            if (ttl < TimeSpan.Zero) throw new RedisDataException("RESTORE: ttl must not be negative (zero means no expiry).");
+            if (idleTime.HasValue && frequency.HasValue) throw new RedisDataException("RESTORE: give idleTime or frequency, not both.");
+            var args = new List<object?>(10) { "RESTORE", key, ttl.Ticks / TimeSpan.TicksPerMillisecond, value };
+            if (replace) args.Add("REPLACE");
+            if (absTtl) args.Add("ABSTTL");
+            if (idleTime.HasValue)
+            {
+                if (idleTime.Value < TimeSpan.Zero) throw new RedisDataException("RESTORE: idleTime must not be negative.");
+                args.Add("IDLETIME");
+                args.Add(idleTime.Value.Ticks / TimeSpan.TicksPerSecond);
+            }
+            if (frequency.HasValue)
+            {
+                if (frequency.Value < 0 || frequency.Value > 255) throw new RedisDataException("RESTORE: frequency must be between 0 and 255.");
+                args.Add("FREQ");
+                args.Add(frequency.Value);
+            }
+            return Run(args, Reply.Ok);
+        }
+
+        /// <summary>
+        /// MIGRATE: moves (or with <paramref name="copy"/> copies) the keys to database <paramref name="destinationDb"/>
+        /// of the server at <paramref name="host"/>:<paramref name="port"/>. <paramref name="timeout"/> is the longest
+        /// the transfer may stay idle. <paramref name="replace"/> overwrites keys that exist there. <paramref name="auth"/>
+        /// is the target's password (with <paramref name="authUsername"/>: an ACL user's). Returns false when none of
+        /// the keys existed (NOKEY).
+        /// </summary>
+        public bool Migrate(string host, int port, IReadOnlyList<string> keys, int destinationDb, TimeSpan timeout,
+            bool copy = false, bool replace = false, string? auth = null, string? authUsername = null)
+        {
+            if (string.IsNullOrEmpty(host)) throw new RedisDataException("MIGRATE: host is required.");
+            if (port <= 0 || port > 65535) throw new RedisDataException("MIGRATE: port must be between 1 and 65535.");
+            if (keys == null || keys.Count == 0) throw new RedisDataException("MIGRATE needs at least one key.");
+            if (destinationDb < 0) throw new RedisDataException("MIGRATE: destinationDb must not be negative.");
+            if (authUsername != null && auth == null) throw new RedisDataException("MIGRATE: authUsername needs auth (the password).");
+            var args = new List<object?>(12 + keys.Count)
+            {
+                // An empty key slot plus KEYS works for one key as well as many.
+                "MIGRATE", host, port, "", destinationDb, Args.WholeMilliseconds(timeout, "timeout"),
+            };
+            if (copy) args.Add("COPY");
+            if (replace) args.Add("REPLACE");
+            if (authUsername != null) { args.Add("AUTH2"); args.Add(authUsername); args.Add(auth); }
+            else if (auth != null) { args.Add("AUTH"); args.Add(auth); }
+            args.Add("KEYS");
+            for (int i = 0; i < keys.Count; i++) args.Add(keys[i]);
+            return Run(args, Reply.Ok);
+        }
+
+        /// <summary>
+        /// OBJECT &lt;infotype&gt;: internals of the key's value: a string for <see cref="ObjectInfo.Encoding"/>, a long
+        /// for the others; null when the key does not exist.
+        /// </summary>
+        public object? Object(ObjectInfo infotype, string key)
+        {
+            string word;
+            switch (infotype)
+            {
+                case ObjectInfo.Encoding: return Run(new object?[] { "OBJECT", "ENCODING", key }, r => (object?)r.AsString());
+                case ObjectInfo.RefCount: word = "REFCOUNT"; break;
+                case ObjectInfo.IdleTime: word = "IDLETIME"; break;
+                case ObjectInfo.Freq: word = "FREQ"; break;
+                default: throw new RedisDataException("Unknown OBJECT infotype: " + infotype + ".");
+            }
+            return Run(new object?[] { "OBJECT", word, key }, r => r.IsNull ? null : (object?)r.Integer64);
+        }
+
+        /// <summary>
+        /// SORT: the elements of the list, set or sorted set at <paramref name="key"/>, sorted numerically (or with
+        /// <paramref name="alpha"/> as text; <paramref name="desc"/> reverses). <paramref name="start"/> and
+        /// <paramref name="num"/> page through the result; <paramref name="by"/> sorts by external keys ("weight_*",
+        /// or "nosort"); <paramref name="get"/> returns values of external keys instead ("#" is the element itself),
+        /// one after another for each element; null where such a key does not exist.
+        /// </summary>
+        public IList<string?> Sort(string key, long? start = null, long? num = null, string? by = null,
+            IReadOnlyList<string>? get = null, bool desc = false, bool alpha = false) =>
+            Run(BuildSort(key, start, num, by, get, desc, alpha, store: null), Reply.StringList);
+
+        /// <summary>
+        /// SORT with several <paramref name="get"/> patterns (redis-py's groups=True): one list per element, holding
+        /// the value of each pattern in order.
+        /// </summary>
+        public IList<IList<string?>> SortGroups(string key, IReadOnlyList<string> get, long? start = null, long? num = null,
+            string? by = null, bool desc = false, bool alpha = false)
+        {
+            if (get == null || get.Count < 2)
+                throw new RedisDataException("SORT groups: get must name at least two patterns.");
+            int width = get.Count;
+            return Run(BuildSort(key, start, num, by, get, desc, alpha, store: null), r => KeyReplies.Groups(r, width));
+        }
+
+        /// <summary>SORT ... STORE: sorts as <see cref="Sort"/> does and stores the result as a list at <paramref name="store"/>; returns its length.</summary>
+        public long SortStore(string key, string store, long? start = null, long? num = null, string? by = null,
+            IReadOnlyList<string>? get = null, bool desc = false, bool alpha = false)
+        {
+            if (string.IsNullOrEmpty(store)) throw new RedisDataException("SORT: store needs a destination key.");
+            return Run(BuildSort(key, start, num, by, get, desc, alpha, store), Reply.Integer);
+        }
+
+        internal static List<object?> BuildSort(string key, long? start, long? num, string? by, IReadOnlyList<string>? get,
+            bool desc, bool alpha, string? store)
+        {
+            if (start.HasValue != num.HasValue) throw new RedisDataException("SORT: give both start and num, or neither.");
+            var args = new List<object?>(12) { "SORT", key };
+            if (by != null) { args.Add("BY"); args.Add(by); }
+            if (start.HasValue) { args.Add("LIMIT"); args.Add(start.Value); args.Add(num!.Value); }
+            if (get != null)
+            {
+                for (int i = 0; i < get.Count; i++) { args.Add("GET"); args.Add(get[i]); }
+            }
+            if (desc) args.Add("DESC");
+            if (alpha) args.Add("ALPHA");
+            if (store != null) { args.Add("STORE"); args.Add(store); }
+            return args;
+        }
+    }
+
+    /// <summary>Parsers of the key family.</summary>
+    internal static class KeyReplies
+    {
+        public static readonly Func<RespValue, IList<string>> KeyList = r => Reply.ToList(r, k => k.AsString() ?? string.Empty);
+
+        /// <summary>Cuts SORT's flat GET results into one list per element.</summary>
+        public static IList<IList<string?>> Groups(RespValue reply, int width)
+        {
+            IReadOnlyList<RespValue> items = reply.Items;
+            if (items.Count % width != 0)
+                throw new RedisInvalidResponseException("SORT with " + width + " GET patterns returned " + items.Count + " values.");
+            var groups = new List<IList<string?>>(items.Count / width);
+            for (int i = 0; i < items.Count; i += width)
+            {
+                var group = new string?[width];
+                for (int j = 0; j < width; j++) group[j] = items[i + j].AsString();
+                groups.Add(group);
+            }
+            return groups;
         }
     }
 }

@@ -73,6 +73,30 @@ namespace PSRedis.Protocol
         public static double BlockSeconds(TimeSpan? timeout) =>
             timeout.HasValue && timeout.Value != System.Threading.Timeout.InfiniteTimeSpan ? Math.Max(0, timeout.Value.TotalSeconds) : 0;
 
+        /// <summary>
+        /// The timeout argument of a blocking command: whole seconds as an integer (any server takes it), otherwise
+        /// fractional seconds (Redis 6+). Rounded up to the millisecond because Redis truncates to milliseconds and
+        /// would turn a sub-millisecond wait into 0, i.e. wait forever.
+        /// </summary>
+        public static object BlockTimeoutArgument(string command, TimeSpan? timeout)
+        {
+            CheckBlockTimeout(command, timeout);
+            if (BlockSeconds(timeout) == 0) return 0L;
+            long ms = (timeout!.Value.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+            if (ms % 1000 == 0) return ms / 1000;
+            return (ms / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>The server-side wait to add to the socket timeout (forever for null or zero).</summary>
+        public static TimeSpan BlockFor(TimeSpan? timeout) =>
+            BlockSeconds(timeout) == 0 ? System.Threading.Timeout.InfiniteTimeSpan : timeout!.Value;
+
+        private static void CheckBlockTimeout(string command, TimeSpan? timeout)
+        {
+            if (timeout.HasValue && timeout.Value < TimeSpan.Zero && timeout.Value != System.Threading.Timeout.InfiniteTimeSpan)
+                throw new RedisDataException(command + ": timeout must not be negative (use null or zero to wait forever).");
+        }
+
         public static object?[] Prepend(string command, IReadOnlyList<string> keys)
         {
             if (keys == null || keys.Count == 0) throw new RedisDataException(command + " needs at least one key.");

@@ -72,7 +72,19 @@ namespace PSRedis.Protocol
     /// <summary>EXEC was discarded because a queued command was rejected (ExecAbortError, prefix EXECABORT).</summary>
     public class RedisExecAbortException : RedisResponseException
     {
-        public RedisExecAbortException(string message) : base(message) { }
+        public RedisExecAbortException(string message) : base(message)
+        {
+            Errors = Array.Empty<RedisResponseException>();
+        }
+
+        /// <summary>An EXECABORT with the queueing errors that caused it (a pipeline collects them as it reads).</summary>
+        public RedisExecAbortException(string message, System.Collections.Generic.IReadOnlyList<RedisResponseException> errors) : base(message)
+        {
+            Errors = errors ?? Array.Empty<RedisResponseException>();
+        }
+
+        /// <summary>The errors the server gave for the queued commands that made it discard the transaction.</summary>
+        public System.Collections.Generic.IReadOnlyList<RedisResponseException> Errors { get; }
     }
 
     /// <summary>The server is over its maxmemory (OutOfMemoryError, prefix OOM).</summary>
@@ -109,5 +121,6 @@ namespace PSRedis.Protocol
     public class RedisWatchException : RedisException
     {
         public RedisWatchException(string message) : base(message) { }
+        public RedisWatchException(string message, Exception? innerException) : base(message, innerException) { }
     }
 }
