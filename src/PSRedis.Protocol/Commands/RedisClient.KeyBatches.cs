@@ -23,7 +23,7 @@ namespace PSRedis.Protocol
     /// <summary>One reply of a <see cref="DeferredCommandStream"/>, with the state its sender attached.</summary>
     public sealed class DeferredReply
     {
-        internal DeferredReply(object? state, RespValue reply)
+        public DeferredReply(object? state, RespValue reply)
         {
             State = state;
             Reply = reply;

@@ -25,6 +25,7 @@ namespace PSRedis.Cmdlets
         private List<string> _batch = new List<string>(DefaultBatchSize);
         private RedisConnection? _connection;
         private DeferredCommandStream? _stream;
+        private bool _started;
         private readonly Stopwatch _clock = new Stopwatch();
         private long _requested;
         private long _removed;
@@ -108,12 +109,16 @@ namespace PSRedis.Cmdlets
             _batch.Clear();
             if (!Approve(keys, connection)) return;
             _requested += keys.Length;
-            if (_stream == null)
+            if (!_started)
             {
                 try
                 {
                     if (_estimate < 0 && MyInvocation.ExpectingInput) _estimate = connection.Client.DbSize();
-                    _stream = connection.Client.OpenDeferredStream(maxInFlight: 1);
+                    // Holding a connection needs a second one for the upstream Get-RedisKey: with a pool of one
+                    // (Connect-Redis -MaxConnections 1) each batch is sent and answered in turn instead.
+                    int? limit = connection.Client.Options.MaxConnections;
+                    if (!(limit.HasValue && limit.Value < 2)) _stream = connection.Client.OpenDeferredStream(maxInFlight: 1);
+                    _started = true;
                 }
                 catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
                 {
@@ -128,7 +133,8 @@ namespace PSRedis.Cmdlets
             IReadOnlyList<DeferredReply> done;
             try
             {
-                done = _stream!.Send(args, keys);
+                done = _stream != null ? _stream.Send(args, keys)
+                    : new[] { new DeferredReply(keys, connection.Client.ExecuteMany(new IReadOnlyList<object?>[] { args })[0]) };
             }
             catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
             {
@@ -145,6 +151,7 @@ namespace PSRedis.Cmdlets
         /// <summary>Reads the outstanding reply and gives the held connection back.</summary>
         private void Complete()
         {
+            _started = false;
             if (_stream == null || _connection == null) return;
             try
             {

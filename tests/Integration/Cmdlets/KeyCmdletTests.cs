@@ -130,6 +130,18 @@ public sealed class KeyCmdletTests : IDisposable
     }
 
     [Fact]
+    public void RemoveWorksOnAPoolOfOneConnection()
+    {
+        // The overlapped sender holds a connection; with -MaxConnections 1 it must not starve the upstream scan.
+        Populate(_client, _prefix + "one:", 2500);
+        PowerShellResult r = _ps.Run("""
+            $one = Connect-Redis -Url $U -MaxConnections 1 -Timeout 5 -PassThru
+            (Get-RedisKey -Match "${P}one:*" -Connection $one | Remove-RedisKey -PassThru).Removed
+            """, new Dictionary<string, object?> { ["U"] = _client.Options.ToString(), ["P"] = _prefix }).ShouldSucceed();
+        Assert.Equal(2500L, r.Single());
+    }
+
+    [Fact]
     public void TestRedisKeyAnswersPerKeyInOrderAcrossBatches()
     {
         Populate(_client, _prefix + "t:", 600);
