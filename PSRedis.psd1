@@ -17,6 +17,15 @@
         'Get-RedisKey'
         'Get-RedisValue'
         'Set-RedisValue'
+        'Disconnect-Redis'
+        'Get-RedisConnection'
+        'Remove-RedisKey'
+        'Rename-RedisKey'
+        'Test-RedisKey'
+        'Set-RedisKeyExpiry'
+        'Invoke-RedisCommand'
+        'Get-RedisServerInfo'
+        'Clear-RedisDatabase'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

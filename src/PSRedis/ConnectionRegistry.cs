@@ -49,7 +49,19 @@ namespace PSRedis
         private readonly object _lock = new object();
         private readonly Dictionary<string, RedisConnection> _byName = new Dictionary<string, RedisConnection>(StringComparer.OrdinalIgnoreCase);
 
-        internal RedisConnection? Default { get; private set; }
+        private RedisConnection? _default;
+
+        /// <summary>The session default; setting it keeps <see cref="RedisConnection.IsDefault"/> in step.</summary>
+        internal RedisConnection? Default
+        {
+            get => _default;
+            private set
+            {
+                if (_default != null) _default.IsDefault = false;
+                _default = value;
+                if (value != null) value.IsDefault = true;
+            }
+        }
 
         /// <summary>Registers <paramref name="connection"/> as the default; a connection of the same name is replaced and closed.</summary>
         internal void Add(RedisConnection connection)
@@ -61,7 +73,11 @@ namespace PSRedis
                 _byName[connection.Name] = connection;
                 Default = connection;
             }
-            if (replaced != null && !ReferenceEquals(replaced, connection)) replaced.Dispose();
+            if (replaced != null && !ReferenceEquals(replaced, connection))
+            {
+                replaced.IsDefault = false;
+                replaced.Dispose();
+            }
         }
 
         internal RedisConnection? Get(string name)
@@ -70,6 +86,23 @@ namespace PSRedis
             {
                 return _byName.TryGetValue(name, out RedisConnection? connection) ? connection : null;
             }
+        }
+
+        /// <summary>
+        /// Unregisters <paramref name="connection"/> (when it is the one registered under its name) and closes it.
+        /// When it was the default, the session has no default afterwards: nothing is picked silently.
+        /// </summary>
+        internal bool Remove(RedisConnection connection)
+        {
+            bool removed;
+            lock (_lock)
+            {
+                removed = _byName.TryGetValue(connection.Name, out RedisConnection? registered) && ReferenceEquals(registered, connection);
+                if (removed) _byName.Remove(connection.Name);
+                if (ReferenceEquals(Default, connection)) Default = null;
+            }
+            connection.Dispose();
+            return removed;
         }
 
         internal IReadOnlyList<RedisConnection> All

@@ -52,4 +52,75 @@ namespace PSRedis
 
         public override string ToString() => Success ? "True" : "False";
     }
+
+    /// <summary>The summary Remove-RedisKey -PassThru emits once, at the end.</summary>
+    public sealed class RedisKeyRemovalResult
+    {
+        internal RedisKeyRemovalResult(long requested, long removed, int batches, TimeSpan elapsed, RedisConnection? connection)
+        {
+            Requested = requested;
+            Removed = removed;
+            Batches = batches;
+            Elapsed = elapsed;
+            Connection = connection;
+        }
+
+        /// <summary>Keys given to the cmdlet (after -WhatIf/-Confirm declined none); a key given twice counts twice.</summary>
+        public long Requested { get; }
+        /// <summary>Keys that existed and were removed (UNLINK's count).</summary>
+        public long Removed { get; }
+        /// <summary>UNLINK commands sent.</summary>
+        public int Batches { get; }
+        public TimeSpan Elapsed { get; }
+        /// <summary>The connection of the last batch.</summary>
+        public RedisConnection? Connection { get; }
+
+        public override string ToString() => Removed.ToString(System.Globalization.CultureInfo.InvariantCulture) + " of " + Requested.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One key's outcome from Set-RedisKeyExpiry -PassThru.</summary>
+    public sealed class RedisKeyExpiryResult
+    {
+        internal RedisKeyExpiryResult(string key, bool applied, TimeSpan? timeToLive, DateTimeOffset? expiresAt, bool persist, RedisConnection connection)
+        {
+            Key = key;
+            Applied = applied;
+            TimeToLive = timeToLive;
+            ExpiresAt = expiresAt;
+            Persist = persist;
+            Connection = connection;
+        }
+
+        public string Key { get; }
+        /// <summary>True when the expiry was set (or, with -Persist, removed); false for a missing key (or no expiry to remove).</summary>
+        public bool Applied { get; }
+        /// <summary>The -TimeToLive requested, if any.</summary>
+        public TimeSpan? TimeToLive { get; }
+        /// <summary>The -At requested, if any.</summary>
+        public DateTimeOffset? ExpiresAt { get; }
+        /// <summary>True for -Persist.</summary>
+        public bool Persist { get; }
+        public RedisConnection Connection { get; }
+
+        public override string ToString() => Key;
+    }
+
+    /// <summary>One field of INFO, from Get-RedisServerInfo.</summary>
+    public sealed class RedisServerInfoEntry
+    {
+        internal RedisServerInfoEntry(string section, string name, object value)
+        {
+            Section = section;
+            Name = name;
+            Value = value;
+        }
+
+        /// <summary>The INFO section ("Server", "Memory", "Keyspace", ...).</summary>
+        public string Section { get; }
+        public string Name { get; }
+        /// <summary>long, double, string, or a dictionary for "a=1,b=2" fields (db0, cmdstat_*).</summary>
+        public object Value { get; }
+
+        public override string ToString() => Name + "=" + Convert.ToString(Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

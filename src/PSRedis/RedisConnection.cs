@@ -37,11 +37,21 @@ namespace PSRedis
         /// <summary>When Connect-Redis made this connection.</summary>
         public DateTimeOffset Connected { get; }
 
+        /// <summary>True for the session's default connection (the one cmdlets use without -Connection).</summary>
+        public bool IsDefault { get; internal set; }
+
+        /// <summary>True once Disconnect-Redis (or a replacing Connect-Redis of the same name) closed it.</summary>
+        public bool IsClosed { get; private set; }
+
         /// <summary>The compiled client (PSRedis.Protocol.RedisClient); thread-safe, pooled.</summary>
         public RedisClient Client { get; }
 
         /// <summary>Closes every pooled connection of this client.</summary>
-        public void Dispose() => Client.Dispose();
+        public void Dispose()
+        {
+            IsClosed = true;
+            Client.Dispose();
+        }
 
         /// <summary>Name and masked URL; never the password.</summary>
         public override string ToString() => Name + " (" + Url + ")";

@@ -58,16 +58,20 @@ Describe 'The module' {
         $manifest.PowerShellVersion | Should -Be ([version]'5.1')
     }
 
-    It 'exports exactly the five cmdlets' {
+    It 'exports exactly the cmdlets of the manifest' {
         (Get-Command -Module PSRedis).Name | Sort-Object |
-            Should -Be @('Connect-Redis', 'Get-RedisKey', 'Get-RedisValue', 'Set-RedisValue', 'Test-RedisConnection')
+            Should -Be @('Clear-RedisDatabase', 'Connect-Redis', 'Disconnect-Redis', 'Get-RedisConnection', 'Get-RedisKey',
+                'Get-RedisServerInfo', 'Get-RedisValue', 'Invoke-RedisCommand', 'Remove-RedisKey', 'Rename-RedisKey',
+                'Set-RedisKeyExpiry', 'Set-RedisValue', 'Test-RedisConnection', 'Test-RedisKey')
     }
 
     It 'ships no System.Management.Automation.dll' {
         Get-ChildItem (Split-Path $ModuleManifest) -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
 
-    It 'has full help for <_>' -ForEach @('Connect-Redis', 'Test-RedisConnection', 'Get-RedisKey', 'Get-RedisValue', 'Set-RedisValue') {
+    It 'has full help for <_>' -ForEach @('Connect-Redis', 'Test-RedisConnection', 'Get-RedisKey', 'Get-RedisValue', 'Set-RedisValue',
+        'Disconnect-Redis', 'Get-RedisConnection', 'Remove-RedisKey', 'Rename-RedisKey', 'Test-RedisKey', 'Set-RedisKeyExpiry',
+        'Invoke-RedisCommand', 'Get-RedisServerInfo', 'Clear-RedisDatabase') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeLike "$_ *"
         $help.Description.Text | Should -Not -BeNullOrEmpty

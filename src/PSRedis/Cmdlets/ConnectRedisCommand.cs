@@ -55,6 +55,7 @@ namespace PSRedis.Cmdlets
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PSRedis.Completion.ConnectionNameCompleter))]
         public string? Name { get; set; }
 
         [Parameter]

@@ -21,6 +21,7 @@ namespace PSRedis.Cmdlets
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
         [Alias("Pattern")]
+        [ArgumentCompleter(typeof(PSRedis.Completion.KeyCompleter))]
         public string Match { get; set; } = "*";
 
         /// <summary>Only keys of this type (SCAN TYPE): string, list, set, zset, hash, stream, or a module type.</summary>

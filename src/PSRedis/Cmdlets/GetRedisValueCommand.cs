@@ -22,6 +22,7 @@ namespace PSRedis.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(PSRedis.Completion.KeyCompleter))]
         public string[]? Key { get; set; }
 
         /// <summary>Emits each value as byte[] (exactly the stored bytes) instead of a UTF-8 string.</summary>

@@ -25,6 +25,7 @@ namespace PSRedis.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(PSRedis.Completion.KeyCompleter))]
         public string? Key { get; set; }
 
         /// <summary>A string, a byte[] (stored as is) or a number (stored in invariant culture).</summary>

@@ -13,6 +13,8 @@ public sealed class ModuleTests : IDisposable
     internal static readonly string[] Cmdlets =
     {
         "Connect-Redis", "Test-RedisConnection", "Get-RedisKey", "Get-RedisValue", "Set-RedisValue",
+        "Disconnect-Redis", "Get-RedisConnection", "Remove-RedisKey", "Rename-RedisKey", "Test-RedisKey",
+        "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -65,6 +67,15 @@ public sealed class ModuleTests : IDisposable
     [InlineData("Get-RedisKey")]
     [InlineData("Get-RedisValue")]
     [InlineData("Set-RedisValue")]
+    [InlineData("Disconnect-Redis")]
+    [InlineData("Get-RedisConnection")]
+    [InlineData("Remove-RedisKey")]
+    [InlineData("Rename-RedisKey")]
+    [InlineData("Test-RedisKey")]
+    [InlineData("Set-RedisKeyExpiry")]
+    [InlineData("Invoke-RedisCommand")]
+    [InlineData("Get-RedisServerInfo")]
+    [InlineData("Clear-RedisDatabase")]
     public void GetHelpFullShowsSynopsisDescriptionParametersAndExamples(string cmdlet)
     {
         PowerShellResult r = _ps.Run("""

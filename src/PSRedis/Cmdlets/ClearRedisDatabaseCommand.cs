@@ -1,0 +1,47 @@
+using System;
+using System.Globalization;
+using System.Management.Automation;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>Clear-RedisDatabase: FLUSHDB of the connection's database, or FLUSHALL with -All. ConfirmImpact High.</summary>
+    [Cmdlet(VerbsCommon.Clear, "RedisDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(void))]
+    public sealed class ClearRedisDatabaseCommand : RedisCmdlet
+    {
+        /// <summary>Every database of the server (FLUSHALL), not only the connection's.</summary>
+        [Parameter]
+        public SwitchParameter All { get; set; }
+
+        /// <summary>The server frees the memory in the background (ASYNC).</summary>
+        [Parameter]
+        public SwitchParameter Async { get; set; }
+
+        /// <summary>Skips the confirmation prompt (not -WhatIf).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            RedisConnection connection = ResolveConnection();
+            string target = All
+                ? "every database of " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) + " (" + connection.Name + ")"
+                : "database " + connection.Database.ToString(CultureInfo.InvariantCulture) + " of " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) + " (" + connection.Name + ")";
+            string action = (All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + ": delete every key";
+            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) ? ((SwitchParameter)w).IsPresent
+                : GetVariableValue("WhatIfPreference") is object pref && LanguagePrimitives.IsTrue(pref);
+            if (!(Force && !whatIf) && !ShouldProcess(target, action)) return;
+            WriteVerbose((All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + " on " + connection.Url);
+            try
+            {
+                if (All) connection.Client.FlushAll(Async);
+                else connection.Client.FlushDb(Async);
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                WriteRedisError(e, connection, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Management.Automation;
+using PSRedis.Completion;
+using PSRedis.Protocol;
+using PSRedis.Protocol.Resp;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Remove-RedisKey: deletes keys with UNLINK, -BatchSize keys per command. Batch n is sent without waiting
+    /// for its reply, on one held connection, and its reply is read when batch n+1 is ready: the round trip
+    /// overlaps PowerShell's binding of the next keys. Memory stays at two batches whatever the key count.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "RedisKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(RedisKeyRemovalResult))]
+    public sealed class RemoveRedisKeyCommand : RedisCmdlet, IDisposable
+    {
+        internal const int DefaultBatchSize = 1000;
+        private const int ProgressId = 0x5245;
+        private static readonly long ProgressInterval = Stopwatch.Frequency / 10; // at most every 100 ms
+
+        private List<string> _batch = new List<string>(DefaultBatchSize);
+        private RedisConnection? _connection;
+        private DeferredCommandStream? _stream;
+        private bool _started;
+        private readonly Stopwatch _clock = new Stopwatch();
+        private long _requested;
+        private long _removed;
+        private long _sent;
+        private int _batches;
+        private long _estimate = -1;
+        private long _lastProgress;
+        private bool _progressShown;
+        private bool _whatIf;
+
+        /// <summary>Keys to remove: strings, or objects with a Key property (Get-RedisKey output), from the pipeline.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        public string[]? Key { get; set; }
+
+        /// <summary>Keys per UNLINK command (default 1000).</summary>
+        [Parameter]
+        [ValidateRange(1, 1000000)]
+        public int BatchSize { get; set; } = DefaultBatchSize;
+
+        /// <summary>Skips confirmation (unless -WhatIf).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Emits one summary object at the end.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            _clock.Start();
+            _batch = new List<string>(BatchSize);
+            _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) ? ((SwitchParameter)w).IsPresent
+                : GetVariableValue("WhatIfPreference") is object pref && LanguagePrimitives.IsTrue(pref);
+            // Keys named with -Key are all known now; keys from the pipeline are estimated from DBSIZE on first use.
+            if (!MyInvocation.ExpectingInput && Key != null) _estimate = Key.Length;
+        }
+
+        protected override void ProcessRecord()
+        {
+            RedisConnection connection = ResolveConnection();
+            if (_connection != null && !ReferenceEquals(_connection, connection))
+            {
+                Flush();
+                Complete();
+            }
+            _connection = connection;
+            string[] keys = Key!;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                _batch.Add(keys[i]);
+                if (_batch.Count >= BatchSize) Flush();
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            Flush();
+            Complete();
+            if (_progressShown)
+            {
+                WriteProgress(new ProgressRecord(ProgressId, "Removing Redis keys", "Done") { RecordType = ProgressRecordType.Completed });
+            }
+            WriteVerbose("Removed " + _removed.ToString(CultureInfo.InvariantCulture) + " of " + _requested.ToString(CultureInfo.InvariantCulture)
+                + " key(s) in " + _batches.ToString(CultureInfo.InvariantCulture) + " UNLINK command(s), "
+                + _clock.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s.");
+            if (PassThru) WriteObject(new RedisKeyRemovalResult(_requested, _removed, _batches, _clock.Elapsed, _connection));
+        }
+
+        protected override void StopProcessing() => CloseStream();
+
+        public void Dispose() => CloseStream();
+
+        /// <summary>Sends the gathered batch (after ShouldProcess) and takes in the replies of earlier ones.</summary>
+        private void Flush()
+        {
+            if (_batch.Count == 0 || _connection == null) return;
+            RedisConnection connection = _connection;
+            string[] keys = _batch.ToArray();
+            _batch.Clear();
+            if (!Approve(keys, connection)) return;
+            _requested += keys.Length;
+            if (!_started)
+            {
+                try
+                {
+                    if (_estimate < 0 && MyInvocation.ExpectingInput) _estimate = connection.Client.DbSize();
+                    // Holding a connection needs a second one for the upstream Get-RedisKey: with a pool of one
+                    // (Connect-Redis -MaxConnections 1) each batch is sent and answered in turn instead.
+                    int? limit = connection.Client.Options.MaxConnections;
+                    if (!(limit.HasValue && limit.Value < 2)) _stream = connection.Client.OpenDeferredStream(maxInFlight: 1);
+                    _started = true;
+                }
+                catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+                {
+                    ThrowConnectionError(e, connection);
+                }
+                WriteVerbose("UNLINK in batches of up to " + BatchSize.ToString(CultureInfo.InvariantCulture)
+                    + " keys on " + connection.Url + (_estimate >= 0 ? " (about " + _estimate.ToString(CultureInfo.InvariantCulture) + " keys to go through)" : string.Empty));
+            }
+            var args = new object?[keys.Length + 1];
+            args[0] = "UNLINK";
+            for (int i = 0; i < keys.Length; i++) args[i + 1] = keys[i];
+            IReadOnlyList<DeferredReply> done;
+            try
+            {
+                done = _stream != null ? _stream.Send(args, keys)
+                    : new[] { new DeferredReply(keys, connection.Client.ExecuteMany(new IReadOnlyList<object?>[] { args })[0]) };
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                CloseStream();
+                ThrowConnectionError(e, connection);
+                return;
+            }
+            _batches++;
+            _sent += keys.Length;
+            Take(done, connection);
+            Progress();
+        }
+
+        /// <summary>Reads the outstanding reply and gives the held connection back.</summary>
+        private void Complete()
+        {
+            _started = false;
+            if (_stream == null || _connection == null) return;
+            try
+            {
+                Take(_stream.Drain(), _connection);
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                CloseStream();
+                ThrowConnectionError(e, _connection);
+            }
+            CloseStream();
+        }
+
+        private void Take(IReadOnlyList<DeferredReply> replies, RedisConnection connection)
+        {
+            foreach (DeferredReply done in replies)
+            {
+                RespValue reply = done.Reply;
+                var keys = (string[])done.State!;
+                if (reply.IsError)
+                {
+                    // A batch the server refused (e.g. NOPERM on some keys): the error names the batch's first key.
+                    RedisException e = ServerErrors.Map(reply.AsString() ?? string.Empty);
+                    ErrorRecord record = ToErrorRecord(e, keys[0]);
+                    record.ErrorDetails = new ErrorDetails("UNLINK of " + keys.Length.ToString(CultureInfo.InvariantCulture)
+                        + " key(s) from '" + keys[0] + "' failed: " + e.Message);
+                    WriteError(record);
+                    continue;
+                }
+                _removed += reply.Integer64;
+            }
+        }
+
+        private bool Approve(string[] keys, RedisConnection connection)
+        {
+            if (Force && !_whatIf) return true;
+            // One ShouldProcess per batch: -WhatIf says what each batch would remove; -Confirm's "Yes to All"
+            // and "No to All" are remembered by the engine for the rest of this command.
+            string target = Describe(keys) + " on " + connection.Name;
+            string action = "Remove " + keys.Length.ToString(CultureInfo.InvariantCulture) + (keys.Length == 1 ? " key" : " keys");
+            return ShouldProcess(target, action);
+        }
+
+        private static string Describe(string[] keys)
+        {
+            if (keys.Length <= 3) return "'" + string.Join("', '", keys) + "'";
+            return "'" + keys[0] + "', '" + keys[1] + "' ... '" + keys[keys.Length - 1] + "' (" + keys.Length.ToString(CultureInfo.InvariantCulture) + " keys)";
+        }
+
+        private void Progress()
+        {
+            long ticks = Stopwatch.GetTimestamp();
+            if (_progressShown && ticks - _lastProgress < ProgressInterval) return;
+            if (!_progressShown && _clock.ElapsedMilliseconds < 100) return; // quick jobs show no bar at all
+            _lastProgress = ticks;
+            _progressShown = true;
+            var record = new ProgressRecord(ProgressId, "Removing Redis keys",
+                _removed.ToString(CultureInfo.InvariantCulture) + " removed, " + _sent.ToString(CultureInfo.InvariantCulture) + " sent"
+                + (_estimate > 0 ? " of about " + _estimate.ToString(CultureInfo.InvariantCulture) : string.Empty));
+            if (_estimate > 0) record.PercentComplete = (int)Math.Min(99, _sent * 100 / Math.Max(_estimate, _sent + 1));
+            WriteProgress(record);
+        }
+
+        private void CloseStream()
+        {
+            DeferredCommandStream? stream = _stream;
+            _stream = null;
+            stream?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using PSRedis.Completion;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Test-RedisKey: $true or $false per key, in input order; EXISTS per key, pipelined in batches of up to 500.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "RedisKey")]
+    [OutputType(typeof(bool))]
+    public sealed class TestRedisKeyCommand : RedisCmdlet
+    {
+        internal const int BatchSize = 500;
+
+        private readonly List<string> _batch = new List<string>(BatchSize);
+        private RedisConnection? _batchConnection;
+
+        /// <summary>The keys to test: strings, or objects with a Key property.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        public string[]? Key { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            RedisConnection connection = ResolveConnection();
+            if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
+            _batchConnection = connection;
+            foreach (string key in Key!)
+            {
+                _batch.Add(key);
+                if (_batch.Count >= BatchSize) Flush();
+            }
+        }
+
+        protected override void EndProcessing() => Flush();
+
+        private void Flush()
+        {
+            if (_batch.Count == 0 || _batchConnection == null) return;
+            RedisConnection connection = _batchConnection;
+            string[] keys = _batch.ToArray();
+            _batch.Clear();
+            WriteVerbose("EXISTS for " + keys.Length.ToString(CultureInfo.InvariantCulture) + " key(s), pipelined, on " + connection.Url);
+            IReadOnlyList<KeyResult> results;
+            try
+            {
+                results = connection.Client.ExistsMany(keys);
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
+                foreach (string key in keys) WriteError(ToErrorRecord(e, key));
+                return;
+            }
+            foreach (KeyResult result in results)
+            {
+                if (result.Error != null) WriteRedisError(result.Error, connection, result.Key);
+                else WriteObject(result.Value);
+            }
+        }
+    }
+}

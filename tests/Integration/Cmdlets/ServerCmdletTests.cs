@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using PSRedis.Protocol;
+using PSRedis.Tests.Integration.Infrastructure;
+using Xunit;
+
+namespace PSRedis.Tests.Integration.Cmdlets;
+
+/// <summary>
+/// Invoke-RedisCommand, Get-RedisServerInfo, Clear-RedisDatabase, Disconnect-Redis and Get-RedisConnection in a
+/// hosted engine. Clear-RedisDatabase only ever flushes database 15 (reserved for it) of the shared server, or a
+/// server of its own.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class ServerCmdletTests : IDisposable
+{
+    private const int ClearDatabase = 15;
+    private readonly RedisFixture _redis;
+    private readonly PowerShellHost _ps = new();
+    private readonly RedisClient _client;
+    private readonly string _prefix = "it:" + Guid.NewGuid().ToString("N")[..10] + ":";
+
+    public ServerCmdletTests(RedisFixture redis)
+    {
+        _redis = redis;
+        _client = RedisClient.FromUrl(redis.Url);
+        _ps.Run("Connect-Redis -Url $Url -Name main", Vars()).ShouldSucceed();
+    }
+
+    public void Dispose()
+    {
+        string[] keys = _client.ScanIter(_prefix + "*").ToArray();
+        if (keys.Length > 0) _client.Delete(keys);
+        _client.Dispose();
+        _ps.Dispose();
+    }
+
+    private Dictionary<string, object?> Vars() => new() { ["Url"] = _redis.Url, ["P"] = _prefix, ["Port"] = _redis.Port, ["H"] = _redis.Host };
+
+    private PowerShellResult Run(string script) => _ps.Run(script, Vars());
+
+    [Fact]
+    public void InvokeRedisCommandTakesRemainingArgumentsAndEmitsTheParsedReplyAsOneObject()
+    {
+        PowerShellResult r = Run("""
+            Invoke-RedisCommand SET "${P}k" 'héllo'
+            Invoke-RedisCommand GET "${P}k"
+            Invoke-RedisCommand -Command RPUSH -ArgumentList "${P}l", 1, 2.5, 'three'
+            $list = Invoke-RedisCommand LRANGE "${P}l" 0 -1
+            $list.GetType().Name
+            $list.Count
+            @(Invoke-RedisCommand LRANGE "${P}l" 0 -1 | ForEach-Object { 'one pipeline item' }).Count
+            (Invoke-RedisCommand GET "${P}k" -AsByteArray).GetType().Name
+            Invoke-RedisCommand GET "${P}missing"
+            """).ShouldSucceed();
+        Assert.Equal(new object?[] { "OK", "héllo", 3L, "Object[]", 3, 1, "Byte[]" }, r.Output.Take(7).Select(o => o?.BaseObject));
+        // A null reply is $null: PowerShell drops it from output, so nothing more came out.
+        Assert.Equal(7, r.Output.Count(o => o is not null));
+    }
+
+    [Fact]
+    public void InvokeRedisCommandServerErrorIsNonTerminatingAndVerboseNeverShowsArguments()
+    {
+        const string secret = "sup3r-secret-pw";
+        _client.Set(_prefix + "h", "x");
+        PowerShellResult r = Run($$"""
+            Invoke-RedisCommand HGET "${P}h" f -Verbose
+            Invoke-RedisCommand AUTH someone {{secret}} -Verbose
+            $null = Invoke-RedisCommand CONFIG GET maxmemory -Verbose
+            Invoke-RedisCommand ACL SETUSER nobody-{{secret}} -Verbose -ErrorAction SilentlyContinue
+            Invoke-RedisCommand ACL DELUSER nobody-{{secret}}
+            'after'
+            """);
+        Assert.Equal("after", r.Output.Last().BaseObject);
+        Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.WrongType", StringComparison.Ordinal));
+        Assert.Contains(r.Verbose, v => v.StartsWith("HGET with 2 argument(s)", StringComparison.Ordinal));
+        Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.AuthenticationFailed", StringComparison.Ordinal) && Equals(e.TargetObject, "AUTH"));
+        Assert.Null(r.TerminatingError);
+        Assert.Contains(r.Verbose, v => v.StartsWith("CONFIG GET with 2 argument(s)", StringComparison.Ordinal));
+        Assert.Contains(r.Verbose, v => v.StartsWith("ACL SETUSER with 2 argument(s)", StringComparison.Ordinal));
+        Assert.All(r.Verbose, v => Assert.DoesNotContain(secret, v));
+        Assert.All(r.AllErrors, e => Assert.DoesNotContain(secret, e.ToString() + e.TargetObject));
+    }
+
+    [Fact]
+    public void GetRedisServerInfoEmitsTypedEntriesPerSection()
+    {
+        PowerShellResult r = Run("""
+            $all = @(Get-RedisServerInfo)
+            @($all.Section | Where-Object { $_ -eq 'Server' }).Count -gt 5
+            ($all | Where-Object Name -eq 'tcp_port').Value
+            $mem = @(Get-RedisServerInfo -Section memory, clients)
+            @($mem.Section | ForEach-Object { $_ } | Where-Object { $_ -ne 'Memory' -and $_ -ne 'Clients' }).Count
+            ($mem | Where-Object Name -eq 'used_memory').Value.GetType().Name
+            Get-RedisServerInfo -Section no-such-section -ErrorAction SilentlyContinue -ErrorVariable e; $e.Count
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { true, (long)_redis.Port, 0, "Int64", 1 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void ClearRedisDatabaseWhatIfFlushesNothingAndForceFlushesOnlyItsDatabase()
+    {
+        string url15 = $"redis://{_redis.Host}:{_redis.Port}/{ClearDatabase}";
+        using RedisClient db15 = RedisClient.FromUrl(url15);
+        db15.Set(_prefix + "a", "1");
+        db15.Set(_prefix + "b", "2");
+        _client.Set(_prefix + "db0", "kept");
+        PowerShellResult r = _ps.Run("""
+            $c = Connect-Redis -Url $U -Name clear -PassThru
+            Clear-RedisDatabase -WhatIf
+            Clear-RedisDatabase -Force -WhatIf
+            (Invoke-RedisCommand DBSIZE) -gt 1
+            Clear-RedisDatabase -Force -Verbose
+            Invoke-RedisCommand DBSIZE
+            """, new() { ["U"] = url15 }).ShouldSucceed();
+        Assert.Equal(new object[] { true, 0L }, r.Output.Select(o => o.BaseObject));
+        Assert.Contains(r.Verbose, v => v.StartsWith("FLUSHDB on", StringComparison.Ordinal));
+        Assert.Equal("kept", _client.Get(_prefix + "db0"));
+    }
+
+    [Fact]
+    public void ClearRedisDatabaseAllAsyncOnAServerOfItsOwn()
+    {
+        using RedisServerProcess server = RedisServerProcess.Start();
+        using RedisClient own = RedisClient.FromUrl(server.Url);
+        own.Set("a", "1");
+        using (RedisClient own3 = RedisClient.FromUrl(server.Url.Replace("/0", "/3"))) own3.Set("b", "1");
+        PowerShellResult r = _ps.Run("""
+            Connect-Redis -Url $U -Name own
+            Clear-RedisDatabase -All -Async -Force
+            """, new() { ["U"] = server.Url }).ShouldSucceed();
+        Assert.Empty(r.Output);
+        Assert.Equal(0L, own.DbSize());
+        Assert.Empty(own.Info("keyspace").Keys);
+    }
+
+    [Fact]
+    public void DisconnectRedisLeavesNoConnectionBehindAndTheSessionWithoutDefault()
+    {
+        string name = "psredis-disc-" + Guid.NewGuid().ToString("N")[..8];
+        PowerShellResult r = Run($$"""
+            $c = Connect-Redis -Url "${Url}?client_name={{name}}" -Name disc -PassThru
+            $null = Test-RedisKey x; $null = Get-RedisValue x
+            (Get-RedisConnection).Name -join ','
+            (Get-RedisConnection -Name d*).IsDefault
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "disc,main", true }, r.Output.Select(o => o.BaseObject));
+        Assert.Contains(name, ClientList());
+
+        r = Run("""
+            Disconnect-Redis -Verbose
+            @(Get-RedisConnection).Name -join ','
+            @(Get-RedisConnection | Where-Object IsDefault).Count
+            $c.IsClosed
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "main", 0, true }, r.Output.Select(o => o.BaseObject));
+        Assert.Contains(r.Verbose, v => v.Contains("no default connection", StringComparison.Ordinal));
+        Assert.DoesNotContain(name, ClientList());
+
+        // No default now: a cmdlet without -Connection says so.
+        r = Run("Test-RedisKey x");
+        Assert.StartsWith("PSRedis.NoConnection", r.TerminatingError?.FullyQualifiedErrorId);
+
+        r = Run("""
+            Disconnect-Redis -Name nope -ErrorAction SilentlyContinue -ErrorVariable e; $e[0].FullyQualifiedErrorId
+            Get-RedisConnection | Disconnect-Redis -PassThru | ForEach-Object Name
+            @(Get-RedisConnection).Count
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "PSRedis.ConnectionNotFound,PSRedis.Cmdlets.DisconnectRedisCommand", "main", 0 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void DisconnectAllAndConnectionNameCompletion()
+    {
+        PowerShellResult r = Run("""
+            Connect-Redis -Url $Url -Name alpha
+            Connect-Redis -Url $Url -Name alps
+            $line = 'Disconnect-Redis -Name al'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
+            $line = 'Get-RedisConnection '
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
+            Disconnect-Redis -All
+            @(Get-RedisConnection).Count
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "alpha,alps", "alpha,alps,main", 0 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    private string ClientList() => (string)_client.ExecuteCommand("CLIENT", "LIST")!;
+}

@@ -1,0 +1,165 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+<#
+    Key, server and connection stories of PSRedis as a PowerShell user writes them (Pester 5, real pwsh).
+    Server: $env:REDIS_TEST_URL when set, else a redis-server started on a free port for this run.
+    Clear-RedisDatabase only ever flushes database 15. Build first; the module is imported from out/PSRedis.
+    Run: Invoke-Pester ./tests/Pester -Output Detailed
+#>
+
+BeforeAll {
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $script:ModuleManifest = Join-Path $repoRoot 'out/PSRedis/PSRedis.psd1'
+    if (-not (Test-Path $ModuleManifest)) { throw "Build the module first: $ModuleManifest is missing." }
+    Import-Module $ModuleManifest -Force
+
+    function Get-FreeTcpPort {
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+    }
+
+    $script:RedisProcess = $null
+    if ($env:REDIS_TEST_URL) {
+        $script:RedisUrl = $env:REDIS_TEST_URL
+    } else {
+        $redisServer = (Get-Command redis-server -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        $port = Get-FreeTcpPort
+        $script:RedisProcess = Start-Process -FilePath $redisServer -PassThru `
+            -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') `
+            -RedirectStandardOutput (Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-keys-$port.log")
+        $script:RedisUrl = "redis://127.0.0.1:$port/0"
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while (-not (Test-RedisConnection -Url $RedisUrl -Timeout 1 -Quiet)) {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "redis-server did not start on port $port." }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+
+    $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
+    $script:Conn = Connect-Redis -Url $RedisUrl -Name pester-keys -PassThru
+
+    function New-TestKeys([string] $Name, [int] $Count) {
+        for ($start = 0; $start -lt $Count; $start += 1000) {
+            $pairs = foreach ($i in $start..([Math]::Min($Count, $start + 1000) - 1)) { "$Prefix$Name$i"; 'v' }
+            $null = Invoke-RedisCommand MSET @pairs -Connection $Conn
+        }
+    }
+}
+
+AfterAll {
+    if ($script:Conn -and -not $script:Conn.IsClosed) {
+        Get-RedisKey -Match "$Prefix*" -Connection $Conn | Remove-RedisKey -Force
+    }
+    Get-RedisConnection | Disconnect-Redis
+    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
+        Stop-Process -Id $script:RedisProcess.Id
+    }
+    Remove-Module PSRedis -ErrorAction SilentlyContinue
+}
+
+Describe 'Removing keys' {
+    It 'removes exactly the keys matching a pattern, from Get-RedisKey' {
+        New-TestKeys 'cache:' 20000
+        New-TestKeys 'keep:' 5000
+        $summary = Get-RedisKey -Match "${Prefix}cache:*" | Remove-RedisKey -PassThru
+        $summary.Removed | Should -Be 20000
+        $summary.Requested | Should -Be 20000
+        @(Get-RedisKey -Match "${Prefix}cache:*").Count | Should -Be 0
+        @(Get-RedisKey -Match "${Prefix}keep:*").Count | Should -Be 5000
+    }
+
+    It 'removes nothing with -WhatIf' {
+        New-TestKeys 'what:' 10
+        Get-RedisKey -Match "${Prefix}what:*" | Remove-RedisKey -WhatIf
+        @(Get-RedisKey -Match "${Prefix}what:*").Count | Should -Be 10
+    }
+
+    It 'takes plain key names and batches them' {
+        New-TestKeys 'plain:' 5
+        $summary = Remove-RedisKey -Key "${Prefix}plain:0", "${Prefix}plain:1", "${Prefix}nope" -BatchSize 2 -PassThru
+        $summary.Removed | Should -Be 2
+        $summary.Batches | Should -Be 2
+    }
+}
+
+Describe 'Key objects bind to the key cmdlets' {
+    BeforeAll { New-TestKeys 'bind:' 3 }
+
+    It 'tests, expires and renames keys from Get-RedisKey' {
+        $keys = @(Get-RedisKey -Match "${Prefix}bind:*")
+        @($keys | Test-RedisKey) | Should -Be @($true, $true, $true)
+        ($keys | Set-RedisKeyExpiry -TimeToLive 120 -PassThru).Applied | Should -Be @($true, $true, $true)
+        (Get-RedisKey -Match "${Prefix}bind:0" -Detailed).TimeToLive.TotalSeconds | Should -BeGreaterThan 100
+        ($keys | Where-Object Key -eq "${Prefix}bind:0" | Rename-RedisKey -NewName "${Prefix}renamed" -PassThru).Key | Should -Be "${Prefix}renamed"
+        Test-RedisKey "${Prefix}renamed" | Should -BeTrue
+    }
+
+    It 'reports a missing key as KeyNotFound and goes on' {
+        $results = Set-RedisKeyExpiry -Key "${Prefix}missing", "${Prefix}bind:1" -TimeToLive 60 -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue
+        $results.Applied | Should -Be @($false, $true)
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'PSRedis.KeyNotFound*'
+        $errs[0].TargetObject | Should -Be "${Prefix}missing"
+    }
+
+    It 'refuses to clobber with -NoClobber' {
+        Set-RedisValue "${Prefix}a" 1
+        Set-RedisValue "${Prefix}b" 2
+        { Rename-RedisKey "${Prefix}a" "${Prefix}b" -NoClobber -ErrorAction Stop } | Should -Throw -ErrorId 'PSRedis.KeyExists*'
+        Get-RedisValue "${Prefix}b" | Should -Be '2'
+    }
+}
+
+Describe 'Any command, server info, flushing' {
+    It 'runs any command with remaining arguments' {
+        Invoke-RedisCommand SET "${Prefix}raw" 'x' | Should -Be 'OK'
+        Invoke-RedisCommand GET "${Prefix}raw" | Should -Be 'x'
+        $null = Invoke-RedisCommand RPUSH "${Prefix}list" a b c
+        (Invoke-RedisCommand LRANGE "${Prefix}list" 0 -1).Count | Should -Be 3
+    }
+
+    It 'never shows the arguments in -Verbose' {
+        $verbose = Invoke-RedisCommand AUTH nobody 'not-a-real-secret' -Verbose -ErrorAction SilentlyContinue 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        $verbose | Should -Not -BeNullOrEmpty
+        $verbose.Message | Should -Not -Match 'not-a-real-secret'
+    }
+
+    It 'emits INFO fields as typed objects' {
+        $port = Get-RedisServerInfo -Section server | Where-Object Name -eq 'tcp_port'
+        $port.Section | Should -Be 'Server'
+        $port.Value | Should -BeOfType [long]
+    }
+
+    It 'flushes database 15 only with -Force, and nothing with -WhatIf' {
+        $db15 = Connect-Redis -Url ($RedisUrl -replace '/\d+$', '/15') -Name pester-db15 -PassThru
+        Set-RedisValue x 1 -Connection $db15
+        Clear-RedisDatabase -Connection $db15 -WhatIf
+        Invoke-RedisCommand DBSIZE -Connection $db15 | Should -Be 1
+        Clear-RedisDatabase -Connection $db15 -Force
+        Invoke-RedisCommand DBSIZE -Connection $db15 | Should -Be 0
+        Disconnect-Redis -Connection $db15
+    }
+}
+
+Describe 'Connections' {
+    It 'lists connections, marks the default, and disconnects without leaving a client behind' {
+        $name = "pester-disc-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        $c = Connect-Redis -Url "${RedisUrl}?client_name=$name" -Name disc -PassThru
+        $null = Test-RedisKey x
+        (Get-RedisConnection -Name disc).IsDefault | Should -BeTrue
+        (Invoke-RedisCommand CLIENT LIST -Connection $Conn) | Should -Match $name
+        Disconnect-Redis
+        $c.IsClosed | Should -BeTrue
+        @(Get-RedisConnection | Where-Object IsDefault).Count | Should -Be 0
+        (Invoke-RedisCommand CLIENT LIST -Connection $Conn) | Should -Not -Match $name
+    }
+
+    It 'completes connection names and keys' {
+        Set-RedisValue "${Prefix}comp:one" 1
+        $null = Connect-Redis -Url $RedisUrl -Name pester-default
+        $line = 'Get-RedisConnection pester-d'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'pester-default'
+        $line = "Get-RedisValue -Key ${Prefix}comp:"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @("${Prefix}comp:one")
+    }
+}
