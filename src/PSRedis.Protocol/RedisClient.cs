@@ -98,7 +98,7 @@ namespace PSRedis.Protocol
             {
                 Prepare(connection);
                 connection.SendCommand(args);
-                if (blockFor.HasValue && connection is Connection real) return real.ReadResponse(ReadTimeoutFor(blockFor.Value));
+                if (blockFor.HasValue) return connection.ReadResponse(ReadTimeoutFor(blockFor.Value));
                 return connection.ReadResponse();
             }
             finally

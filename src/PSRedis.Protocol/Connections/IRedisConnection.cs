@@ -20,6 +20,8 @@ namespace PSRedis.Protocol
         void SendCommands(IEnumerable<IReadOnlyList<object?>> commands);
         /// <summary>Reads one reply. A top-level error reply is thrown as its mapped exception unless <paramref name="errorsAsValues"/>.</summary>
         RespValue ReadResponse(bool errorsAsValues = false);
+        /// <summary>Reads one reply allowing <paramref name="readTimeout"/> instead of the socket timeout (null: no limit), for blocking commands.</summary>
+        RespValue ReadResponse(TimeSpan? readTimeout, bool errorsAsValues = false);
         /// <summary>PINGs now if the health-check interval has passed since the last use; reconnects once if that fails.</summary>
         void CheckHealth();
     }

@@ -202,7 +202,7 @@ namespace PSRedis.Protocol
 
         private RespValue ReadOne(IRedisConnection connection, TimeSpan? blockFor, bool errorsAsValues)
         {
-            if (blockFor.HasValue && connection is Connection real) return real.ReadResponse(_client.PipelineReadTimeout(blockFor.Value), errorsAsValues);
+            if (blockFor.HasValue) return connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value), errorsAsValues);
             return connection.ReadResponse(errorsAsValues);
         }
 

@@ -237,6 +237,17 @@ namespace PSRedis.Tests.Integration.Commands
             Assert.Equal(1L, master.Delete(_p + "db"));
         }
 
+        [Fact]
+        public void BlockingCommandThroughMasterForMayOutlastTheSocketTimeout()
+        {
+            using var manager = new RedisSentinel(new[] { _group.SentinelAddress });
+            using RedisClient master = manager.MasterFor(Service, o => o.SocketTimeout = TimeSpan.FromMilliseconds(400));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Null(master.BLPop(_p + "never", TimeSpan.FromSeconds(1.2)));
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1), "BLPOP returned before its own timeout");
+            Assert.True(master.Ping()); // and the normal timeout is back for ordinary commands
+        }
+
         /// <summary>
         /// redis-py behaviour after a failover: connections stay on the old master until it is demoted; then the first
         /// command fails (READONLY becomes ConnectionError "The previous master is now a slave") and the next one

@@ -53,6 +53,8 @@ namespace PSRedis.Tests.Unit.Fakes
         public void SendCommand(IReadOnlyList<object?> args) { }
         public void SendCommands(IEnumerable<IReadOnlyList<object?>> commands) { }
         public RespValue ReadResponse(bool errorsAsValues = false) => RespValue.SimpleString("OK");
+
+        public RespValue ReadResponse(TimeSpan? readTimeout, bool errorsAsValues = false) => ReadResponse(errorsAsValues);
         public void CheckHealth() { }
 
         public void Dispose()
