@@ -33,6 +33,19 @@ namespace PSRedis
             return connection!;
         }
 
+        /// <summary>
+        /// Where typed commands go: the batch of an enclosing Invoke-RedisPipeline/Invoke-RedisTransaction for this
+        /// connection (commands are queued and their methods return default values), else the client (commands run).
+        /// </summary>
+        protected static RedisCommands CommandsFor(RedisConnection connection) =>
+            (RedisCommands?)BatchScope.For(connection) ?? connection.Client;
+
+        /// <summary>
+        /// True inside Invoke-RedisPipeline/Invoke-RedisTransaction for this connection: queue through
+        /// <see cref="CommandsFor"/> and emit nothing; the batch cmdlet emits every reply, in order, when it runs.
+        /// </summary>
+        protected static bool IsBatching(RedisConnection connection) => BatchScope.For(connection) != null;
+
         /// <summary>True for failures of the connection itself, after which the cmdlet cannot go on.</summary>
         protected static bool IsConnectionLevel(Exception exception) =>
             exception is RedisConnectionException
