@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -61,21 +62,10 @@ public sealed class ModuleTests : IDisposable
         }
     }
 
+    public static IEnumerable<object[]> CmdletNames() => Cmdlets.Select(c => new object[] { c });
+
     [Theory]
-    [InlineData("Connect-Redis")]
-    [InlineData("Test-RedisConnection")]
-    [InlineData("Get-RedisKey")]
-    [InlineData("Get-RedisValue")]
-    [InlineData("Set-RedisValue")]
-    [InlineData("Disconnect-Redis")]
-    [InlineData("Get-RedisConnection")]
-    [InlineData("Remove-RedisKey")]
-    [InlineData("Rename-RedisKey")]
-    [InlineData("Test-RedisKey")]
-    [InlineData("Set-RedisKeyExpiry")]
-    [InlineData("Invoke-RedisCommand")]
-    [InlineData("Get-RedisServerInfo")]
-    [InlineData("Clear-RedisDatabase")]
+    [MemberData(nameof(CmdletNames))]
     public void GetHelpFullShowsSynopsisDescriptionParametersAndExamples(string cmdlet)
     {
         PowerShellResult r = _ps.Run("""
