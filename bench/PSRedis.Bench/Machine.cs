@@ -191,7 +191,7 @@ public static class External
         string load = "n/a";
         try
         {
-            load = File.ReadAllText("/proc/loadavg").Trim();
+            load = LoadAverage();
         }
         catch (IOException)
         {
