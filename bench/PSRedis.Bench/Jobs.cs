@@ -41,6 +41,8 @@ public static class Jobs
                     "(Get-RedisKey -Match $Pattern | Remove-RedisKey -PassThru).Removed");
             case CmdletsScanOnly:
                 return Hosted(modulePath, host, port, "Get-RedisKey -Match $Pattern | Out-Null; -1");
+            case "custom": // for profiling: any script from BENCH_SCRIPT, timed the same way
+                return Hosted(modulePath, host, port, Environment.GetEnvironmentVariable("BENCH_SCRIPT") + "; -1");
             default: throw new ArgumentException("Unknown job " + job);
         }
 

@@ -14,7 +14,7 @@ namespace PSRedis.Bench;
 
 /// <summary>
 /// Side-by-side benchmarks of issue 5. Usage:
-///   dotnet run -c Release --project bench/PSRedis.Bench -- [--busy-loop] [--quick] [--rounds N] [--only TEXT] [--in-process]
+///   dotnet run -c Release --project bench/PSRedis.Bench -- [--busy-loop] [--quick] [--rounds N] [--only TEXT] [--skip TEXT] [--in-process]
 /// REDIS_BENCH_URL=redis://host:port uses that server instead of starting a throwaway one (it gets FLUSHALLed).
 /// Progress goes to stderr; the one markdown table (and the conditions line) to stdout.
 /// </summary>
@@ -61,6 +61,7 @@ public static class BenchProgram
                 foreach (Scenario s in scenarios)
                 {
                     if (options.Only != null && s.Name.IndexOf(options.Only, StringComparison.OrdinalIgnoreCase) < 0) continue;
+                    if (options.Skip != null) s.Contenders.RemoveAll(c => c.Name.IndexOf(options.Skip, StringComparison.OrdinalIgnoreCase) >= 0);
                     log.WriteLine("Scenario: " + s.Name);
                     s.Run(log);
                 }
@@ -113,6 +114,8 @@ public static class BenchProgram
         public bool InProcess { get; private set; }
         public int Rounds { get; private set; } = 5;
         public string? Only { get; private set; }
+        /// <summary>Leaves out contenders whose name contains this text (e.g. "redis-cli" while iterating on the cmdlets).</summary>
+        public string? Skip { get; private set; }
         public string? Child { get; private set; }
         public string? Host { get; private set; }
         public int Port { get; private set; }
@@ -132,12 +135,13 @@ public static class BenchProgram
                     case "--in-process": o.InProcess = true; break;
                     case "--rounds": o.Rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--only": o.Only = Next(); break;
+                    case "--skip": o.Skip = Next(); break;
                     case "--child": o.Child = Next(); break;
                     case "--host": o.Host = Next(); break;
                     case "--port": o.Port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--pattern": o.Pattern = Next(); break;
                     case "--module": o.Module = Next(); break;
-                    default: throw new ArgumentException("Unknown option " + args[i] + ". Options: --quick --busy-loop --rounds N --only TEXT --in-process");
+                    default: throw new ArgumentException("Unknown option " + args[i] + ". Options: --quick --busy-loop --rounds N --only TEXT --skip TEXT --in-process");
                 }
             }
             if (o.Quick) o.Rounds = 1;

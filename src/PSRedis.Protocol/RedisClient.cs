@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Threading.Tasks;
 using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Protocol
@@ -134,6 +135,39 @@ namespace PSRedis.Protocol
                 foreach (string key in page.Keys) yield return key;
             }
             while (cursor != 0);
+        }
+
+        /// <summary>
+        /// SCAN pages with the next page fetched in the background while the caller works through the current one,
+        /// so the round trips overlap the caller's work instead of adding to it (the PowerShell pipeline is slower
+        /// than the wire). At most two pages are in memory: the one handed out and the one being fetched. Errors
+        /// surface when the page that failed is asked for. Abandoning the enumeration lets the outstanding fetch
+        /// finish on its own (its connection goes back to the pool) and drops its page.
+        /// </summary>
+        public IEnumerable<ScanPage> ScanPagesAhead(string? match = null, int? count = null, string? type = null)
+        {
+            if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
+            return ScanPagesAheadIterator(match, count, type);
+        }
+
+        private IEnumerable<ScanPage> ScanPagesAheadIterator(string? match, int? count, string? type)
+        {
+            Task<ScanPage>? next = Task.Run(() => Scan(0, match, count, type));
+            try
+            {
+                while (next != null)
+                {
+                    ScanPage page = next.GetAwaiter().GetResult();
+                    ulong cursor = page.Cursor;
+                    next = cursor != 0 ? Task.Run(() => Scan(cursor, match, count, type)) : null;
+                    yield return page;
+                }
+            }
+            finally
+            {
+                // Abandoned mid-scan: nobody will read this page; observe a failure so it is not reported as unobserved.
+                next?.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            }
         }
 
         /// <summary>

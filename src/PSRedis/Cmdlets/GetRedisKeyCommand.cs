@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
 using PSRedis.Protocol;
@@ -9,12 +10,22 @@ namespace PSRedis.Cmdlets
     /// <summary>
     /// Get-RedisKey: streams the keys matching a pattern from SCAN, one page at a time, as RedisKeyInfo
     /// objects; with -Detailed each page's Type and TimeToLive are fetched in one pipelined round trip.
+    /// Without -Detailed the next SCAN page is fetched in the background while the current one goes down the
+    /// pipeline (at most two pages in memory), so the round trips overlap PowerShell's own work. Long scans show
+    /// Write-Progress, estimated from DBSIZE, at most every 100 ms.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "RedisKey")]
     [OutputType(typeof(RedisKeyInfo))]
     public sealed class GetRedisKeyCommand : RedisCmdlet
     {
         internal const int DefaultCount = 1000;
+        private const int ProgressId = 0x4B47;
+        private static readonly long ProgressInterval = Stopwatch.Frequency / 10; // at most every 100 ms
+
+        private readonly Stopwatch _clock = new Stopwatch();
+        private long _lastProgress;
+        private bool _progressShown;
+        private long _estimate = -1;
 
         /// <summary>Glob-style pattern (SCAN MATCH): * ? [abc] and \ to escape. Default '*'.</summary>
         [Parameter(Position = 0)]
@@ -46,14 +57,20 @@ namespace PSRedis.Cmdlets
             WriteVerbose("SCAN MATCH " + Match + " COUNT " + Count.ToString(CultureInfo.InvariantCulture)
                 + (Type != null ? " TYPE " + Type : string.Empty) + (Detailed ? ", then TYPE and PTTL per page" : string.Empty)
                 + " on " + connection.Url);
+            _clock.Restart();
+            long pages = 0;
+            long found = 0;
             try
             {
                 if (!Detailed)
                 {
-                    // ScanIter holds one page; each key goes down the pipeline as soon as its page arrives.
-                    foreach (string key in client.ScanIter(Match, Count, Type))
+                    // The next page is on its way while this one's keys go down the pipeline.
+                    foreach (ScanPage page in client.ScanPagesAhead(Match, Count, Type))
                     {
-                        WriteObject(new RedisKeyInfo(key, database, connection));
+                        IReadOnlyList<string> keys = page.Keys;
+                        for (int i = 0; i < keys.Count; i++) WriteObject(new RedisKeyInfo(keys[i], database, connection));
+                        found += keys.Count;
+                        Progress(client, ++pages, found);
                     }
                     return;
                 }
@@ -68,7 +85,9 @@ namespace PSRedis.Cmdlets
                     {
                         if (!d.Exists) continue; // deleted or expired since the SCAN page was read
                         WriteObject(new RedisKeyInfo(d.Key, database, connection, d.Type, d.TimeToLive));
+                        found++;
                     }
+                    Progress(client, ++pages, found);
                 }
                 while (cursor != 0);
             }
@@ -77,6 +96,34 @@ namespace PSRedis.Cmdlets
                 // A scan cannot skip a failed page and go on: every failure here ends the command.
                 ThrowTerminatingError(ToErrorRecord(e, IsConnectionLevel(e) ? (object)connection : Match));
             }
+            finally
+            {
+                if (_progressShown)
+                {
+                    _progressShown = false;
+                    WriteProgress(new ProgressRecord(ProgressId, "Scanning Redis keys", "Done") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+        }
+
+        /// <summary>
+        /// Progress of a long scan. SCAN has no position to report, so the share done is estimated: about COUNT keys
+        /// are examined per page, out of DBSIZE (asked once, only when the scan turns out to be long).
+        /// </summary>
+        private void Progress(RedisClient client, long pages, long found)
+        {
+            long ticks = Stopwatch.GetTimestamp();
+            if (_progressShown && ticks - _lastProgress < ProgressInterval) return;
+            if (!_progressShown && _clock.ElapsedMilliseconds < 100) return; // quick scans show no bar at all
+            if (_estimate < 0) _estimate = client.DbSize();
+            _lastProgress = ticks;
+            _progressShown = true;
+            long examined = pages * Count;
+            var record = new ProgressRecord(ProgressId, "Scanning Redis keys",
+                found.ToString(CultureInfo.InvariantCulture) + " matching '" + Match + "' so far, about "
+                + Math.Min(examined, _estimate).ToString(CultureInfo.InvariantCulture) + " of " + _estimate.ToString(CultureInfo.InvariantCulture) + " keys examined");
+            if (_estimate > 0) record.PercentComplete = (int)Math.Min(99, examined * 100 / _estimate);
+            WriteProgress(record);
         }
     }
 }

@@ -205,5 +205,30 @@ namespace PSRedis.Tests.Integration.Commands
             };
             Assert.All(errors, e => Assert.Equal("WRONGTYPE", e.ErrorCode));
         }
+
+        [Fact]
+        public void ScanPagesAhead_ReturnsEveryKeyOnceAcrossPages_AndAnAbandonedScanLeavesThePoolUsable()
+        {
+            var args = new List<object?> { "MSET" };
+            for (int i = 0; i < Total; i++) { args.Add(_p + "ahead:" + N(i)); args.Add("v"); }
+            _client.Execute(args);
+
+            var seen = new HashSet<string>();
+            int pages = 0;
+            foreach (ScanPage page in _client.ScanPagesAhead(_p + "ahead:*", 100))
+            {
+                pages++;
+                foreach (string key in page.Keys) seen.Add(key);
+            }
+            Assert.Equal(Total, seen.Count);
+            Assert.True(pages > 1, "expected several pages");
+
+            using (IEnumerator<ScanPage> e = _client.ScanPagesAhead(_p + "ahead:*", 100).GetEnumerator())
+            {
+                Assert.True(e.MoveNext()); // the next page is now being fetched; dispose while it is in flight
+            }
+            Assert.Equal("v", _client.Get(_p + "ahead:0"));
+            Assert.Throws<RedisDataException>(() => _client.ScanPagesAhead(count: 0));
+        }
     }
 }
