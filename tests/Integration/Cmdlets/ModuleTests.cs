@@ -16,6 +16,8 @@ public sealed class ModuleTests : IDisposable
         "Connect-Redis", "Test-RedisConnection", "Get-RedisKey", "Get-RedisValue", "Set-RedisValue",
         "Disconnect-Redis", "Get-RedisConnection", "Remove-RedisKey", "Rename-RedisKey", "Test-RedisKey",
         "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
+        "Step-RedisCounter", "Get-RedisHash", "Set-RedisHash", "Remove-RedisHashField", "Push-RedisList", "Pop-RedisList",
+        "Get-RedisList", "Add-RedisSetMember", "Get-RedisSetMember", "Remove-RedisSetMember",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -31,6 +33,7 @@ public sealed class ModuleTests : IDisposable
             .ToArray();
         Assert.Equal(new[]
         {
+            "PSRedis.Collections.Format.ps1xml",
             "PSRedis.Format.ps1xml",
             "PSRedis.Protocol.dll",
             "PSRedis.Types.ps1xml",
