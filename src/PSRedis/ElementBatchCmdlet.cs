@@ -37,9 +37,19 @@ namespace PSRedis
         /// <summary>Combines the replies of a run: a sum by default (Push-RedisList keeps the last length).</summary>
         private protected virtual long Combine(long total, long reply) => total + reply;
 
-        /// <summary>Adds the elements of one pipeline record for <paramref name="key"/>.</summary>
-        private protected void Gather(string key, object?[] elements)
+        /// <summary>
+        /// Adds the elements of one pipeline record for <paramref name="key"/>. PowerShell binds a pipeline object by
+        /// value before by property name, so an object such as [pscustomobject]@{ Key = 'k'; Member = 'm' } lands
+        /// whole in the element parameter: its <paramref name="property"/> property is the element meant.
+        /// </summary>
+        private protected void Gather(string key, object?[] elements, string property)
         {
+            if (elements.Length == 1 && elements[0] is PSObject record && record.BaseObject is PSCustomObject
+                && record.Properties[property] is PSPropertyInfo named)
+            {
+                object? inner = named.Value is PSObject p ? p.BaseObject : named.Value;
+                elements = inner is object?[] many ? many : new[] { inner };
+            }
             RedisConnection connection = ResolveConnection();
             if (_key != null && (!string.Equals(_key, key, StringComparison.Ordinal) || !ReferenceEquals(_connection, connection)))
             {

@@ -27,7 +27,7 @@ namespace PSRedis.Cmdlets
 
         private protected override bool PassThruRequested => PassThru;
 
-        protected override void ProcessRecord() => Gather(Key!, Member ?? new object?[] { null });
+        protected override void ProcessRecord() => Gather(Key!, Member ?? new object?[] { null }, nameof(Member));
 
         private protected override long Send(RedisCommands commands, string key, object[] elements)
         {

@@ -36,7 +36,7 @@ namespace PSRedis.Cmdlets
 
         private protected override long Combine(long total, long reply) => reply;
 
-        protected override void ProcessRecord() => Gather(Key!, Value ?? new object?[] { null });
+        protected override void ProcessRecord() => Gather(Key!, Value ?? new object?[] { null }, nameof(Value));
 
         private protected override long Send(RedisCommands commands, string key, object[] elements)
         {

@@ -27,7 +27,7 @@ namespace PSRedis.Cmdlets
 
         private protected override bool PassThruRequested => PassThru;
 
-        protected override void ProcessRecord() => Gather(Key!, Member ?? new object?[] { null });
+        protected override void ProcessRecord() => Gather(Key!, Member ?? new object?[] { null }, nameof(Member));
 
         private protected override bool Approve(string key, RedisConnection connection, object[] elements) =>
             ShouldProcess(key + " on " + connection.Name, "Remove " + Describe(elements) + " from the set");
