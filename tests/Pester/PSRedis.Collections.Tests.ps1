@@ -109,7 +109,7 @@ Describe 'Hashes' {
         Remove-RedisHashField "${Prefix}rm" a, b -WhatIf
         @((Get-RedisHash "${Prefix}rm").PSObject.Properties).Count | Should -Be 3
         Remove-RedisHashField "${Prefix}rm" a, b -PassThru | Should -Be 2
-        (Get-RedisHash "${Prefix}rm" -AsHashtable).Keys | Should -Be @('c')
+        (Get-RedisHash "${Prefix}rm" -AsHashtable).Keys | Should -Be 'c'
     }
 }
 
@@ -127,7 +127,7 @@ Describe 'Lists' {
         Push-RedisList "${Prefix}q" a, b, c
         Pop-RedisList "${Prefix}q" | Should -Be 'a'
         Pop-RedisList "${Prefix}q" -Right | Should -Be 'c'
-        Pop-RedisList "${Prefix}q" -Count 10 | Should -Be @('b')
+        Pop-RedisList "${Prefix}q" -Count 10 | Should -Be 'b'
         Pop-RedisList "${Prefix}q" | Should -BeNullOrEmpty
     }
 

@@ -28,7 +28,7 @@ namespace PSRedis.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Match { get; set; }
 
-        /// <summary>Members per SSCAN call (a hint to the server; default its own, 10).</summary>
+        /// <summary>Members per SSCAN call (a hint to the server; default 1000).</summary>
         [Parameter(ParameterSetName = ScanSet)]
         [ValidateRange(1, 1000000)]
         public int PageSize { get; set; } = 1000;
