@@ -9,7 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('PSRedis.Format.ps1xml')
+    FormatsToProcess     = @('PSRedis.Format.ps1xml', 'PSRedis.SortedSetsStreams.Format.ps1xml')
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Redis'
@@ -26,6 +26,12 @@
         'Invoke-RedisCommand'
         'Get-RedisServerInfo'
         'Clear-RedisDatabase'
+        'Add-RedisSortedSetMember'
+        'Get-RedisSortedSetMember'
+        'Remove-RedisSortedSetMember'
+        'Add-RedisStreamEntry'
+        'Read-RedisStream'
+        'Confirm-RedisStreamEntry'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

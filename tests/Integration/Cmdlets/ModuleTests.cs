@@ -16,6 +16,8 @@ public sealed class ModuleTests : IDisposable
         "Connect-Redis", "Test-RedisConnection", "Get-RedisKey", "Get-RedisValue", "Set-RedisValue",
         "Disconnect-Redis", "Get-RedisConnection", "Remove-RedisKey", "Rename-RedisKey", "Test-RedisKey",
         "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
+        "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
+        "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -33,6 +35,7 @@ public sealed class ModuleTests : IDisposable
         {
             "PSRedis.Format.ps1xml",
             "PSRedis.Protocol.dll",
+            "PSRedis.SortedSetsStreams.Format.ps1xml",
             "PSRedis.Types.ps1xml",
             "PSRedis.dll",
             "PSRedis.psd1",
