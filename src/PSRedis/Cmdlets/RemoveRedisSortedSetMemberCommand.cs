@@ -70,7 +70,7 @@ namespace PSRedis.Cmdlets
                 var members = new List<object>();
                 foreach (object? input in Member!)
                 {
-                    object? member = SetRedisValueCommand.ToRedisValue(input, out string? problem);
+                    object? member = SetRedisValueCommand.ToRedisValue(MemberOf(input), out string? problem);
                     if (member == null)
                     {
                         WriteError(new ErrorRecord(new ArgumentException(problem!.Replace("Set-RedisValue stores one string", "A sorted-set member is one string")),
@@ -170,6 +170,20 @@ namespace PSRedis.Cmdlets
                 if (result is Exception e) WriteRedisError(e, connection, keys[i]);
                 else if (!outcome.Queued && result is long removed) _removed += removed;
             }
+        }
+
+        /// <summary>
+        /// An object piped in binds to -Member by value before its properties are looked at, so an object that carries a
+        /// Member property (Get-RedisSortedSetMember -WithScores output, [pscustomobject]@{ Key; Member }) gives that.
+        /// </summary>
+        private static object? MemberOf(object? input)
+        {
+            object? value = input is PSObject ps ? ps.BaseObject : input;
+            if (value == null || value is string || value is byte[] || value is ValueType) return input;
+            if (value is RedisSortedSetEntry entry) return entry.Member;
+            if (value is SortedSetEntry protocolEntry) return protocolEntry.Member;
+            PSPropertyInfo? property = PSObject.AsPSObject(input).Properties["Member"];
+            return property != null && property.IsGettable ? property.Value : input;
         }
 
         private static string Describe(object member) => member is byte[] bytes ? "<" + bytes.Length.ToString(CultureInfo.InvariantCulture) + " bytes>" : (string)member;
