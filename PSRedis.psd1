@@ -9,7 +9,11 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('PSRedis.Format.ps1xml', 'PSRedis.Collections.Format.ps1xml')
+    FormatsToProcess     = @(
+        'PSRedis.Format.ps1xml'
+        'PSRedis.Collections.Format.ps1xml'
+        'PSRedis.SortedSetsStreams.Format.ps1xml'
+    )
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Redis'
@@ -36,6 +40,12 @@
         'Add-RedisSetMember'
         'Get-RedisSetMember'
         'Remove-RedisSetMember'
+        'Add-RedisSortedSetMember'
+        'Get-RedisSortedSetMember'
+        'Remove-RedisSortedSetMember'
+        'Add-RedisStreamEntry'
+        'Read-RedisStream'
+        'Confirm-RedisStreamEntry'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -18,6 +18,8 @@ public sealed class ModuleTests : IDisposable
         "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
         "Step-RedisCounter", "Get-RedisHash", "Set-RedisHash", "Remove-RedisHashField", "Push-RedisList", "Pop-RedisList",
         "Get-RedisList", "Add-RedisSetMember", "Get-RedisSetMember", "Remove-RedisSetMember",
+        "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
+        "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -36,6 +38,7 @@ public sealed class ModuleTests : IDisposable
             "PSRedis.Collections.Format.ps1xml",
             "PSRedis.Format.ps1xml",
             "PSRedis.Protocol.dll",
+            "PSRedis.SortedSetsStreams.Format.ps1xml",
             "PSRedis.Types.ps1xml",
             "PSRedis.dll",
             "PSRedis.psd1",
