@@ -26,6 +26,8 @@
         'Invoke-RedisCommand'
         'Get-RedisServerInfo'
         'Clear-RedisDatabase'
+        'Invoke-RedisPipeline'
+        'Invoke-RedisTransaction'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
