@@ -321,6 +321,10 @@ public sealed class BatchCmdletTests : IDisposable
         Assert.Equal("PSRedis.NotBatchable,PSRedis.Cmdlets.GetRedisKeyCommand", r.TerminatingError!.FullyQualifiedErrorId);
         Assert.Contains("Get-RedisKey cannot run inside Invoke-RedisPipeline or Invoke-RedisTransaction", r.TerminatingError.ToString(), StringComparison.Ordinal);
 
+        PowerShellResult n = Run("Invoke-RedisPipeline { Set-RedisValue \"${P}s1\" 1; Get-RedisKey -Match x; Set-RedisValue \"${P}s2\" 1 }; 'after'");
+        // Without -ErrorAction Stop too: a terminating error inside the block abandons the whole batch, nothing is sent.
+        Assert.Equal("PSRedis.NotBatchable,PSRedis.Cmdlets.GetRedisKeyCommand", n.TerminatingError?.FullyQualifiedErrorId);
+        Assert.Equal(0, _client.Exists(_prefix + "s1"));
         PowerShellResult t = Run("Invoke-RedisPipeline { Test-RedisConnection }");
         Assert.Contains(t.AllErrors, e => e.FullyQualifiedErrorId == "PSRedis.NotBatchable,PSRedis.Cmdlets.TestRedisConnectionCommand");
         PowerShellResult d = Run("Invoke-RedisPipeline { Disconnect-Redis -Name main }");
