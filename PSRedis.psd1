@@ -9,7 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('PSRedis.Format.ps1xml')
+    FormatsToProcess     = @('PSRedis.Format.ps1xml', 'PSRedis.Collections.Format.ps1xml')
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Redis'
@@ -28,6 +28,16 @@
         'Clear-RedisDatabase'
         'Invoke-RedisPipeline'
         'Invoke-RedisTransaction'
+        'Step-RedisCounter'
+        'Get-RedisHash'
+        'Set-RedisHash'
+        'Remove-RedisHashField'
+        'Push-RedisList'
+        'Pop-RedisList'
+        'Get-RedisList'
+        'Add-RedisSetMember'
+        'Get-RedisSetMember'
+        'Remove-RedisSetMember'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -17,6 +17,8 @@ public sealed class ModuleTests : IDisposable
         "Disconnect-Redis", "Get-RedisConnection", "Remove-RedisKey", "Rename-RedisKey", "Test-RedisKey",
         "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
         "Invoke-RedisPipeline", "Invoke-RedisTransaction",
+        "Step-RedisCounter", "Get-RedisHash", "Set-RedisHash", "Remove-RedisHashField", "Push-RedisList", "Pop-RedisList",
+        "Get-RedisList", "Add-RedisSetMember", "Get-RedisSetMember", "Remove-RedisSetMember",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -32,6 +34,7 @@ public sealed class ModuleTests : IDisposable
             .ToArray();
         Assert.Equal(new[]
         {
+            "PSRedis.Collections.Format.ps1xml",
             "PSRedis.Format.ps1xml",
             "PSRedis.Protocol.dll",
             "PSRedis.Types.ps1xml",
