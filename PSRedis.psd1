@@ -30,6 +30,8 @@
         'Invoke-RedisCommand'
         'Get-RedisServerInfo'
         'Clear-RedisDatabase'
+        'Invoke-RedisPipeline'
+        'Invoke-RedisTransaction'
         'Step-RedisCounter'
         'Get-RedisHash'
         'Set-RedisHash'

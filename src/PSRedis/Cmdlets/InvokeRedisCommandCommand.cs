@@ -61,6 +61,12 @@ namespace PSRedis.Cmdlets
             if (s_containers.Contains(name) && args.Count > 1 && args[1] is string sub && IsWord(sub)) shown += " " + sub.ToUpperInvariant();
             WriteVerbose(shown + " with " + (args.Count - 1).ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
 
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: queued; the batch emits the parsed reply (or the error) in its place.
+                QueueInBatch(connection, shown, c => c.ExecuteToObject(args, decode: !AsByteArray));
+                return;
+            }
             RespValue reply;
             try
             {

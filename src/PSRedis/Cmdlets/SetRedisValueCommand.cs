@@ -90,6 +90,20 @@ namespace PSRedis.Cmdlets
 
             if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
             _batchConnection = connection;
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: queue the SET; its reply ($true, or $false where
+                // -NotExists/-Exists prevented it) is emitted by the batch cmdlet.
+                try
+                {
+                    QueueInBatch(connection, key, c => c.Set(key, value, px: Expiry, nx: NotExists, xx: Exists, keepTtl: KeepTtl));
+                }
+                catch (RedisDataException e)
+                {
+                    WriteError(ToErrorRecord(e, key));
+                }
+                return;
+            }
             _batch.Add(new SetRequest(key, value) { Expiry = Expiry, NotExists = NotExists, Exists = Exists, KeepTtl = KeepTtl });
             if (_batch.Count >= BatchSize) Flush();
         }

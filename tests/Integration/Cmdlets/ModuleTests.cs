@@ -16,6 +16,7 @@ public sealed class ModuleTests : IDisposable
         "Connect-Redis", "Test-RedisConnection", "Get-RedisKey", "Get-RedisValue", "Set-RedisValue",
         "Disconnect-Redis", "Get-RedisConnection", "Remove-RedisKey", "Rename-RedisKey", "Test-RedisKey",
         "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
+        "Invoke-RedisPipeline", "Invoke-RedisTransaction",
         "Step-RedisCounter", "Get-RedisHash", "Set-RedisHash", "Remove-RedisHashField", "Push-RedisList", "Pop-RedisList",
         "Get-RedisList", "Add-RedisSetMember", "Get-RedisSetMember", "Remove-RedisSetMember",
         "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
