@@ -9,7 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('PSRedis.Format.ps1xml')
+    FormatsToProcess     = @('PSRedis.Format.ps1xml', 'PSRedis.Events.Format.ps1xml')
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Redis'
@@ -26,6 +26,10 @@
         'Invoke-RedisCommand'
         'Get-RedisServerInfo'
         'Clear-RedisDatabase'
+        'Publish-RedisMessage'
+        'Register-RedisEvent'
+        'Invoke-RedisScript'
+        'Use-RedisLock'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -16,6 +16,7 @@ public sealed class ModuleTests : IDisposable
         "Connect-Redis", "Test-RedisConnection", "Get-RedisKey", "Get-RedisValue", "Set-RedisValue",
         "Disconnect-Redis", "Get-RedisConnection", "Remove-RedisKey", "Rename-RedisKey", "Test-RedisKey",
         "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
+        "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -31,6 +32,7 @@ public sealed class ModuleTests : IDisposable
             .ToArray();
         Assert.Equal(new[]
         {
+            "PSRedis.Events.Format.ps1xml",
             "PSRedis.Format.ps1xml",
             "PSRedis.Protocol.dll",
             "PSRedis.Types.ps1xml",
