@@ -31,7 +31,7 @@ namespace PSRedis.Cmdlets
         {
             RedisConnection connection = ResolveConnection();
             string channel = Channel!;
-            object? value = SetRedisValueCommand.ToRedisValue(Message, out string? problem);
+            object? value = SetRedisValueCommand.ToRedisValue(MessageOf(Message), out string? problem);
             if (value == null)
             {
                 if (Message != null) problem = "Publish-RedisMessage sends one string, byte[] or number; convert other objects first (e.g. ConvertTo-Json).";
@@ -52,6 +52,17 @@ namespace PSRedis.Cmdlets
                 return;
             }
             if (PassThru && !batching) WriteObject(receivers);
+        }
+
+        /// <summary>
+        /// An object from the pipeline binds to -Message by value (the parameter takes any object), so an object with
+        /// Channel and Message properties arrives whole: its Message property is the message.
+        /// </summary>
+        private static object? MessageOf(object? input)
+        {
+            if (input is PSObject ps && ps.BaseObject is PSCustomObject && ps.Properties["Message"] is PSPropertyInfo property)
+                return property.Value;
+            return input;
         }
     }
 }
