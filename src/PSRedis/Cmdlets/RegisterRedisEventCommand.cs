@@ -88,11 +88,8 @@ namespace PSRedis.Cmdlets
                     "The server did not confirm the subscriptions within " + wait.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s."), connection));
             }
 
-            if (Action != null)
-            {
-                JobRepository.Add(subscriber.Action);
-                WriteObject(subscriber.Action);
-            }
+            // The event manager has put the job in the session's job repository already (Get-Job lists it).
+            if (Action != null) WriteObject(subscriber.Action);
         }
 
         private static List<string> Distinct(string[]? names)

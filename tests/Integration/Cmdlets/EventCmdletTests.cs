@@ -150,6 +150,22 @@ public sealed class EventCmdletTests : IDisposable
     }
 
     [Fact]
+    public void ActionReturnsTheEventJobAsRegisterObjectEventDoes()
+    {
+        // No message is published: an action running while no pipeline runs can crash the hosted engine (FIELD-NOTES).
+        PowerShellResult r = Run($$"""
+            $job = Register-RedisEvent -Channel '{{_prefix}}quiet' -SourceIdentifier withaction -Action { 'never runs here' }
+            $job.GetType().FullName
+            $job.Name
+            @(Get-Job -Name withaction).Count
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "System.Management.Automation.PSEventJob", "withaction", 1 }, r.Output.Select(o => o.BaseObject));
+        r = Run(Unregister("withaction") + "; (Get-Job -Name withaction).State.ToString(); Remove-Job -Name withaction").ShouldSucceed();
+        Assert.Equal("Stopped", r.Single());
+        Assert.False(ClientConnected("psredis-event:withaction"));
+    }
+
+    [Fact]
     public void RegisterNeedsAChannelAndAFreeSourceIdentifier()
     {
         PowerShellResult r = Run("Register-RedisEvent -SourceIdentifier nothing");
@@ -295,15 +311,22 @@ public sealed class EventCmdletTests : IDisposable
     {
         string name = _prefix + "seen";
         string? seen = null;
+        using var polling = new ManualResetEventSlim(false);
         var watcher = new Thread(() =>
         {
-            DateTime deadline = DateTime.UtcNow.AddSeconds(5);
-            while (seen == null && DateTime.UtcNow < deadline) { seen = _client.Get(name); Thread.Sleep(10); }
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (seen == null && DateTime.UtcNow < deadline)
+            {
+                seen = _client.Get(name);
+                polling.Set();
+                Thread.Sleep(10);
+            }
         });
         watcher.Start();
-        Run($"Use-RedisLock '{name}' {{ [Threading.Thread]::Sleep(500) }}").ShouldSucceed();
+        Assert.True(polling.Wait(TimeSpan.FromSeconds(10)));
+        PowerShellResult r = Run($"Use-RedisLock '{name}' {{ [Threading.Thread]::Sleep(800) }} -Verbose").ShouldSucceed();
         watcher.Join();
-        Assert.NotNull(seen);
+        Assert.True(seen != null, "verbose: " + string.Join(" | ", r.Verbose));
         Assert.Equal(32, seen!.Length); // the owner token
         Assert.Null(_client.Get(name));
     }
