@@ -13,6 +13,7 @@
         'PSRedis.Format.ps1xml'
         'PSRedis.Collections.Format.ps1xml'
         'PSRedis.SortedSetsStreams.Format.ps1xml'
+        'PSRedis.Events.Format.ps1xml'
     )
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
@@ -48,6 +49,10 @@
         'Add-RedisStreamEntry'
         'Read-RedisStream'
         'Confirm-RedisStreamEntry'
+        'Publish-RedisMessage'
+        'Register-RedisEvent'
+        'Invoke-RedisScript'
+        'Use-RedisLock'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -21,6 +21,7 @@ public sealed class ModuleTests : IDisposable
         "Get-RedisList", "Add-RedisSetMember", "Get-RedisSetMember", "Remove-RedisSetMember",
         "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
         "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
+        "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -37,6 +38,7 @@ public sealed class ModuleTests : IDisposable
         Assert.Equal(new[]
         {
             "PSRedis.Collections.Format.ps1xml",
+            "PSRedis.Events.Format.ps1xml",
             "PSRedis.Format.ps1xml",
             "PSRedis.Protocol.dll",
             "PSRedis.SortedSetsStreams.Format.ps1xml",
