@@ -372,4 +372,43 @@ public sealed class BatchCmdletTests : IDisposable
             """).ShouldSucceed();
         Assert.Equal(new object[] { 0, true, false, true }, r.Output.Select(o => o.BaseObject));
     }
+
+    [Fact]
+    public void DataTypeCmdletsQueueInsideAPipelineAndTheirRepliesComeOutInOrder()
+    {
+        PowerShellResult r = Run("""
+            Invoke-RedisPipeline {
+                Step-RedisCounter -Key "${P}n" -By 5
+                Set-RedisHash -Key "${P}h" -Value @{ f = 'v' }
+                Push-RedisList -Key "${P}l" -Value a, b
+                Add-RedisSetMember -Key "${P}s" -Member x
+                Add-RedisSortedSetMember -Key "${P}z" -Member m -Score 2
+                Add-RedisStreamEntry -Key "${P}x" -Fields @{ k = 'v' }
+                Publish-RedisMessage -Channel "${P}ch" -Message hello
+            }
+            """).ShouldSucceed();
+        // Nothing is emitted by the cmdlets themselves; the batch emits one reply per queued command.
+        Assert.Equal(7, r.Output.Count);
+        Assert.Equal(5L, Convert.ToInt64(r.Output[0].BaseObject, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("5", _client.Get(_prefix + "n"));
+        Assert.Equal("v", _client.HGet(_prefix + "h", "f"));
+        Assert.Equal(new[] { "a", "b" }, _client.LRange(_prefix + "l", 0, -1));
+        Assert.True(_client.SIsMember(_prefix + "s", "x"));
+        Assert.Equal(2.0, _client.ZScore(_prefix + "z", "m"));
+        Assert.Equal(1L, _client.XLen(_prefix + "x"));
+    }
+
+    [Fact]
+    public void DataTypeCmdletsInATransactionApplyTogether()
+    {
+        Run("""
+            Invoke-RedisTransaction -Watch "${P}h" {
+                Set-RedisHash -Key "${P}h" -Value @{ a = '1' }
+                Push-RedisList -Key "${P}l" -Value q
+                Remove-RedisHashField -Key "${P}h" -Field a -Confirm:$false
+            }
+            """).ShouldSucceed();
+        Assert.Equal(0L, _client.HLen(_prefix + "h"));
+        Assert.Equal(new[] { "q" }, _client.LRange(_prefix + "l", 0, -1));
+    }
 }
