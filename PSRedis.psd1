@@ -9,7 +9,12 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('PSRedis.Format.ps1xml')
+    FormatsToProcess     = @(
+        'PSRedis.Format.ps1xml'
+        'PSRedis.Collections.Format.ps1xml'
+        'PSRedis.SortedSetsStreams.Format.ps1xml'
+        'PSRedis.Events.Format.ps1xml'
+    )
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Redis'
@@ -26,6 +31,28 @@
         'Invoke-RedisCommand'
         'Get-RedisServerInfo'
         'Clear-RedisDatabase'
+        'Invoke-RedisPipeline'
+        'Invoke-RedisTransaction'
+        'Step-RedisCounter'
+        'Get-RedisHash'
+        'Set-RedisHash'
+        'Remove-RedisHashField'
+        'Push-RedisList'
+        'Pop-RedisList'
+        'Get-RedisList'
+        'Add-RedisSetMember'
+        'Get-RedisSetMember'
+        'Remove-RedisSetMember'
+        'Add-RedisSortedSetMember'
+        'Get-RedisSortedSetMember'
+        'Remove-RedisSortedSetMember'
+        'Add-RedisStreamEntry'
+        'Read-RedisStream'
+        'Confirm-RedisStreamEntry'
+        'Publish-RedisMessage'
+        'Register-RedisEvent'
+        'Invoke-RedisScript'
+        'Use-RedisLock'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

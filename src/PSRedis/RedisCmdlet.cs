@@ -46,6 +46,28 @@ namespace PSRedis
         /// </summary>
         protected static bool IsBatching(RedisConnection connection) => BatchScope.For(connection) != null;
 
+        /// <summary>
+        /// Inside a batch: queues the commands <paramref name="queue"/> sends and notes, for each, the target its error
+        /// names (a key) and how its reply is shown (<paramref name="shape"/>: e.g. EXISTS' 1/0 as $true/$false).
+        /// Plain <c>CommandsFor(connection).X(...)</c> works too; its replies are emitted as parsed.
+        /// </summary>
+        protected static void QueueInBatch(RedisConnection connection, object? target, Action<RedisCommands> queue,
+            Func<object?, object?>? shape = null) => BatchScope.Queue(connection, target, queue, shape);
+
+        /// <summary>
+        /// For cmdlets that need their replies while they run (SCAN, PING timing, closing a connection): a terminating
+        /// error inside Invoke-RedisPipeline/Invoke-RedisTransaction for this connection, instead of a surprising
+        /// immediate command in the middle of a batch.
+        /// </summary>
+        protected void ThrowIfBatching(RedisConnection connection, string why)
+        {
+            if (!IsBatching(connection)) return;
+            ThrowTerminatingError(new ErrorRecord(
+                new InvalidOperationException(MyInvocation.MyCommand.Name + " cannot run inside Invoke-RedisPipeline or Invoke-RedisTransaction for the same connection: "
+                    + why + " Run it before or after the batch, or give it another connection with -Connection."),
+                "PSRedis.NotBatchable", ErrorCategory.InvalidOperation, connection));
+        }
+
         /// <summary>True for failures of the connection itself, after which the cmdlet cannot go on.</summary>
         protected static bool IsConnectionLevel(Exception exception) =>
             exception is RedisConnectionException

@@ -33,6 +33,13 @@ namespace PSRedis.Cmdlets
                 : GetVariableValue("WhatIfPreference") is object pref && LanguagePrimitives.IsTrue(pref);
             if (!(Force && !whatIf) && !ShouldProcess(target, action)) return;
             WriteVerbose((All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + " on " + connection.Url);
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: queued (a transaction can empty a database atomically with other writes).
+                if (All) QueueInBatch(connection, null, c => c.FlushAll(Async));
+                else QueueInBatch(connection, null, c => c.FlushDb(Async));
+                return;
+            }
             try
             {
                 if (All) connection.Client.FlushAll(Async);

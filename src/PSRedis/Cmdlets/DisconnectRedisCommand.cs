@@ -75,6 +75,14 @@ namespace PSRedis.Cmdlets
             }
             foreach (RedisConnection connection in targets)
             {
+                if (BatchScope.For(connection) == null) continue;
+                // Closing it would lose the batch being collected: say so instead of failing later at EXEC.
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException("Disconnect-Redis cannot close '" + connection.Name + "' inside Invoke-RedisPipeline or Invoke-RedisTransaction for it: the batch still needs the connection."),
+                    "PSRedis.NotBatchable", ErrorCategory.InvalidOperation, connection));
+            }
+            foreach (RedisConnection connection in targets)
+            {
                 bool wasDefault = connection.IsDefault;
                 session.Remove(connection);
                 WriteVerbose("Closed '" + connection.Name + "' (" + connection.Url + ")" + (wasDefault ? "; the session has no default connection now." : "."));

@@ -52,6 +52,7 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
+            ThrowIfBatching(connection, "SCAN needs each page's reply to ask for the next, and a batch sends nothing until its block ends.");
             RedisClient client = connection.Client;
             int database = connection.Database;
             WriteVerbose("SCAN MATCH " + Match + " COUNT " + Count.ToString(CultureInfo.InvariantCulture)

@@ -22,6 +22,12 @@ namespace PSRedis.Cmdlets
         {
             RedisConnection connection = ResolveConnection();
             IEnumerable<string?> sections = Section ?? new string?[] { null };
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: one INFO per section; the batch emits each as a RedisInfo object.
+                foreach (string? section in sections) QueueInBatch(connection, section, c => c.Info(section));
+                return;
+            }
             foreach (string? section in sections)
             {
                 WriteVerbose("INFO" + (section != null ? " " + section : string.Empty) + " on " + connection.Url);

@@ -9,7 +9,8 @@ namespace PSRedis.Cmdlets
     /// <summary>
     /// Get-RedisValue: the string value of each key, read with MGET in batches of up to 500 keys from the
     /// pipeline. One output per key in input order, $null for a missing key; a key holding another type is
-    /// a non-terminating WrongType error (and no output) so the rest of the pipeline goes on.
+    /// a non-terminating WrongType error (and no output) so the rest of the pipeline goes on. Inside
+    /// Invoke-RedisPipeline/-Transaction it queues one GET per key instead and emits nothing.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "RedisValue")]
     [OutputType(typeof(string), typeof(byte[]))]
@@ -34,6 +35,16 @@ namespace PSRedis.Cmdlets
             RedisConnection connection = ResolveConnection();
             if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
             _batchConnection = connection;
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: one GET per key, so each key has its own reply (or error).
+                foreach (string key in Key!)
+                {
+                    if (AsByteArray) QueueInBatch(connection, key, c => c.GetBytes(key));
+                    else QueueInBatch(connection, key, c => c.Get(key));
+                }
+                return;
+            }
             foreach (string key in Key!)
             {
                 _batch.Add(key);

@@ -61,6 +61,12 @@ namespace PSRedis.Cmdlets
             if (s_containers.Contains(name) && args.Count > 1 && args[1] is string sub && IsWord(sub)) shown += " " + sub.ToUpperInvariant();
             WriteVerbose(shown + " with " + (args.Count - 1).ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
 
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: queued; the batch emits the parsed reply (or the error) in its place.
+                QueueInBatch(connection, shown, c => c.ExecuteToObject(args, decode: !AsByteArray));
+                return;
+            }
             RespValue reply;
             try
             {
@@ -93,21 +99,13 @@ namespace PSRedis.Cmdlets
         internal static object? ToArgument(object? input, out string? problem)
         {
             problem = null;
-            object? value = input is PSObject ps ? ps.BaseObject : input;
+            if (RedisScalar.TryConvert(input, out object? value)) return value;
             switch (value)
             {
                 case null:
                     problem = "a Redis command argument cannot be $null.";
                     return null;
-                case string s: return s;
-                case byte[] b: return b;
-                case char c: return c.ToString();
-                case int _: case long _: case short _: case sbyte _: case byte _:
-                case uint _: case ulong _: case ushort _: case double _: case float _: case decimal _:
-                    return value;
-                case bool flag: return flag ? "1" : "0";
-                case Enum e: return e.ToString();
-                case System.Numerics.BigInteger big: return big.ToString(CultureInfo.InvariantCulture);
+                case bool flag: return flag ? "1" : "0"; // Redis commands spell flags as 1/0 (SETBIT, ...)
                 case SwitchParameter sw: return sw.IsPresent ? "1" : "0";
                 case System.Collections.IEnumerable _:
                     problem = "a collection cannot be one argument; splat it instead (Invoke-RedisCommand SADD k @members).";

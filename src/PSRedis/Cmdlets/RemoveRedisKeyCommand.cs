@@ -37,6 +37,7 @@ namespace PSRedis.Cmdlets
         private long _lastProgress;
         private bool _progressShown;
         private bool _whatIf;
+        private bool _queuedInBatch;
 
         /// <summary>Keys to remove: strings, or objects with a Key property (Get-RedisKey output), from the pipeline.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = KeySet)]
@@ -124,6 +125,12 @@ namespace PSRedis.Cmdlets
             WriteVerbose("Removed " + _removed.ToString(CultureInfo.InvariantCulture) + " of " + _requested.ToString(CultureInfo.InvariantCulture)
                 + " key(s) in " + _batches.ToString(CultureInfo.InvariantCulture) + " UNLINK command(s), "
                 + _clock.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s.");
+            if (_queuedInBatch)
+            {
+                WriteVerbose("Queued " + _batches.ToString(CultureInfo.InvariantCulture) + " UNLINK command(s) for " + _requested.ToString(CultureInfo.InvariantCulture)
+                    + " key(s) in the enclosing batch; it emits their counts.");
+                return;
+            }
             if (PassThru) WriteObject(new RedisKeyRemovalResult(_requested, _removed, _batches, _clock.Elapsed, _connection));
         }
 
@@ -140,6 +147,15 @@ namespace PSRedis.Cmdlets
             _batch.Clear();
             if (!Approve(keys, connection)) return;
             _requested += keys.Length;
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: queue the UNLINK; its count is the batch's reply.
+                _queuedInBatch = true;
+                QueueInBatch(connection, keys[0], c => c.Unlink(keys));
+                _batches++;
+                _sent += keys.Length;
+                return;
+            }
             if (!_started)
             {
                 try

@@ -36,6 +36,13 @@ namespace PSRedis.Cmdlets
             string newName = NewName!;
             if (!ShouldProcess(key + " on " + connection.Name, "Rename to " + newName + (NoClobber ? "" : " (replacing it if it exists)"))) return;
             WriteVerbose((NoClobber ? "RENAMENX " : "RENAME ") + key + " " + newName + " on " + connection.Url);
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: the batch emits $true, or $false where -NoClobber stopped it.
+                if (NoClobber) QueueInBatch(connection, key, c => c.RenameNx(key, newName));
+                else QueueInBatch(connection, key, c => c.Rename(key, newName));
+                return;
+            }
             bool renamed;
             try
             {

@@ -64,9 +64,18 @@ namespace PSRedis.Cmdlets
             string action = ParameterSetName == PersistSet ? "Remove expiry"
                 : ParameterSetName == AtSet ? "Expire at " + At.ToString("o", CultureInfo.InvariantCulture)
                 : "Expire in " + TimeToLive.ToString("c", CultureInfo.InvariantCulture);
+            bool batching = IsBatching(connection);
             foreach (string key in Key!)
             {
                 if (!ShouldProcess(key + " on " + connection.Name, action)) continue;
+                if (batching)
+                {
+                    // Inside Invoke-RedisPipeline/-Transaction: the batch emits the command's $true/$false per key.
+                    if (ParameterSetName == PersistSet) QueueInBatch(connection, key, c => c.Persist(key));
+                    else if (ParameterSetName == AtSet) QueueInBatch(connection, key, c => c.PExpireAt(key, At));
+                    else QueueInBatch(connection, key, c => c.PExpire(key, TimeToLive));
+                    continue;
+                }
                 _batch.Add(key);
                 if (_batch.Count >= BatchSize) Flush();
             }

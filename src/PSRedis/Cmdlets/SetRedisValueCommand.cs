@@ -90,6 +90,20 @@ namespace PSRedis.Cmdlets
 
             if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
             _batchConnection = connection;
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: queue the SET; its reply ($true, or $false where
+                // -NotExists/-Exists prevented it) is emitted by the batch cmdlet.
+                try
+                {
+                    QueueInBatch(connection, key, c => c.Set(key, value, px: Expiry, nx: NotExists, xx: Exists, keepTtl: KeepTtl));
+                }
+                catch (RedisDataException e)
+                {
+                    WriteError(ToErrorRecord(e, key));
+                }
+                return;
+            }
             _batch.Add(new SetRequest(key, value) { Expiry = Expiry, NotExists = NotExists, Exists = Exists, KeepTtl = KeepTtl });
             if (_batch.Count >= BatchSize) Flush();
         }
@@ -126,25 +140,13 @@ namespace PSRedis.Cmdlets
         internal static object? ToRedisValue(object? input, out string? problem)
         {
             problem = null;
-            object? value = input is PSObject ps ? ps.BaseObject : input;
+            if (RedisScalar.TryConvert(input, out object? value)) return value;
             switch (value)
             {
                 case null:
                     problem = "Value cannot be null: Redis stores strings. Use Remove-RedisKey to delete a key.";
                     return null;
-                case string s: return s;
-                case byte[] b: return b;
-                case char c: return c.ToString();
-                case int _: case long _: case short _: case sbyte _: case byte _:
-                case uint _: case ulong _: case ushort _: case double _: case float _: case decimal _:
-                    return value;
-                case bool flag: return flag ? "True" : "False";
-                case DateTime dt: return dt.ToString("o", CultureInfo.InvariantCulture);
-                case DateTimeOffset dto: return dto.ToString("o", CultureInfo.InvariantCulture);
-                case TimeSpan ts: return ts.ToString("c", CultureInfo.InvariantCulture);
-                case Guid g: return g.ToString();
-                case Enum e: return e.ToString();
-                case System.Numerics.BigInteger big: return big.ToString(CultureInfo.InvariantCulture);
+                case bool flag: return flag ? "True" : "False"; // as PowerShell's [string]$true
                 case IDictionary _:
                     problem = "Set-RedisValue stores one string; a dictionary belongs in a hash (Set-RedisHash), or convert it first (ConvertTo-Json).";
                     return null;

@@ -35,7 +35,12 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             if (ParameterSetName == UrlSet) TestUrl(Url!);
-            else TestConnection(ResolveConnection());
+            else
+            {
+                RedisConnection connection = ResolveConnection();
+                ThrowIfBatching(connection, "it measures a PING's round trip, which a batch cannot give.");
+                TestConnection(connection);
+            }
         }
 
         private void TestConnection(RedisConnection connection)

@@ -30,6 +30,12 @@ namespace PSRedis.Cmdlets
             RedisConnection connection = ResolveConnection();
             if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
             _batchConnection = connection;
+            if (IsBatching(connection))
+            {
+                // Inside Invoke-RedisPipeline/-Transaction: one EXISTS per key; the batch emits $true/$false for each.
+                foreach (string key in Key!) QueueInBatch(connection, key, c => c.Exists(key), ExistsAsBool);
+                return;
+            }
             foreach (string key in Key!)
             {
                 _batch.Add(key);
@@ -38,6 +44,8 @@ namespace PSRedis.Cmdlets
         }
 
         protected override void EndProcessing() => Flush();
+
+        private static object? ExistsAsBool(object? reply) => reply is long count ? (object)(count > 0) : reply;
 
         private void Flush()
         {

@@ -16,6 +16,12 @@ public sealed class ModuleTests : IDisposable
         "Connect-Redis", "Test-RedisConnection", "Get-RedisKey", "Get-RedisValue", "Set-RedisValue",
         "Disconnect-Redis", "Get-RedisConnection", "Remove-RedisKey", "Rename-RedisKey", "Test-RedisKey",
         "Set-RedisKeyExpiry", "Invoke-RedisCommand", "Get-RedisServerInfo", "Clear-RedisDatabase",
+        "Invoke-RedisPipeline", "Invoke-RedisTransaction",
+        "Step-RedisCounter", "Get-RedisHash", "Set-RedisHash", "Remove-RedisHashField", "Push-RedisList", "Pop-RedisList",
+        "Get-RedisList", "Add-RedisSetMember", "Get-RedisSetMember", "Remove-RedisSetMember",
+        "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
+        "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
+        "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -31,8 +37,11 @@ public sealed class ModuleTests : IDisposable
             .ToArray();
         Assert.Equal(new[]
         {
+            "PSRedis.Collections.Format.ps1xml",
+            "PSRedis.Events.Format.ps1xml",
             "PSRedis.Format.ps1xml",
             "PSRedis.Protocol.dll",
+            "PSRedis.SortedSetsStreams.Format.ps1xml",
             "PSRedis.Types.ps1xml",
             "PSRedis.dll",
             "PSRedis.psd1",

@@ -66,9 +66,9 @@ namespace PSRedis.Tests.Unit.Faults
                 {
                     client = _listener.AcceptTcpClient();
                 }
-                catch (Exception ex) when (ex is ObjectDisposedException || ex is SocketException)
+                catch (Exception ex) when (_stop.IsCancellationRequested && (ex is ObjectDisposedException || ex is SocketException || ex is InvalidOperationException))
                 {
-                    return; // listener stopped
+                    return; // Dispose stopped the listener while we waited in Accept
                 }
                 Interlocked.Increment(ref _accepted);
                 _clients.Add(client);

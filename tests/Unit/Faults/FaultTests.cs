@@ -13,7 +13,9 @@ namespace PSRedis.Tests.Unit.Faults
     /// </summary>
     public sealed class FaultTests
     {
+        // Short, for the tests about timeouts; the others get a generous one so a loaded machine cannot fail them.
         private static readonly TimeSpan SocketTimeout = TimeSpan.FromMilliseconds(400);
+        private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
 
         private static RedisClient ClientFor(FakeRedisServer server, Action<ConnectionOptions>? configure = null)
         {
@@ -21,8 +23,8 @@ namespace PSRedis.Tests.Unit.Faults
             {
                 Host = "127.0.0.1",
                 Port = server.Port,
-                SocketTimeout = SocketTimeout,
-                ConnectTimeout = SocketTimeout,
+                SocketTimeout = Generous,
+                ConnectTimeout = Generous,
                 MaxConnections = 2,
             };
             configure?.Invoke(options);
@@ -81,7 +83,7 @@ namespace PSRedis.Tests.Unit.Faults
         public void ServerThatNeverAnswersTimesOutWithinTheSocketTimeout()
         {
             using var server = new FakeRedisServer((c, s) => c[0] != "GET" && FakeRedisServer.Healthy(c, s) || c[0] == "GET");
-            using RedisClient client = ClientFor(server);
+            using RedisClient client = ClientFor(server, o => o.SocketTimeout = SocketTimeout);
             var clock = Stopwatch.StartNew();
             var error = Assert.Throws<RedisTimeoutException>(() => client.Get("k"));
             clock.Stop();
@@ -99,7 +101,7 @@ namespace PSRedis.Tests.Unit.Faults
                 if (c[0] == "GET" && Interlocked.Increment(ref gets) == 1) return true; // swallow the first GET
                 return FakeRedisServer.Healthy(c, s);
             });
-            using RedisClient client = ClientFor(server, o => o.RetryOnTimeout = true);
+            using RedisClient client = ClientFor(server, o => { o.RetryOnTimeout = true; o.SocketTimeout = SocketTimeout; });
             Assert.Equal("value", client.Get("k"));
             Assert.Equal(2, Volatile.Read(ref gets));
             Assert.Equal(2, server.AcceptedConnections);
@@ -114,7 +116,7 @@ namespace PSRedis.Tests.Unit.Faults
                 if (c[0] == "GET") { Interlocked.Increment(ref gets); return true; }
                 return FakeRedisServer.Healthy(c, s);
             });
-            using RedisClient client = ClientFor(server);
+            using RedisClient client = ClientFor(server, o => o.SocketTimeout = SocketTimeout);
             Assert.Throws<RedisTimeoutException>(() => client.Get("k"));
             Assert.Equal(1, Volatile.Read(ref gets));
         }
@@ -139,7 +141,7 @@ namespace PSRedis.Tests.Unit.Faults
         public void HandshakeThatNeverAnswersTimesOutWithinTheConnectTimeout()
         {
             using var server = new FakeRedisServer((c, s) => c[0] != "AUTH" && FakeRedisServer.Healthy(c, s) || c[0] == "AUTH");
-            using RedisClient client = ClientFor(server, o => o.Password = "s3cret-token");
+            using RedisClient client = ClientFor(server, o => { o.Password = "s3cret-token"; o.ConnectTimeout = SocketTimeout; });
             var clock = Stopwatch.StartNew();
             var error = Assert.Throws<RedisTimeoutException>(() => client.Ping());
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));

@@ -1,0 +1,68 @@
+using System;
+using System.Management.Automation;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Publish-RedisMessage: PUBLISH of one message, or of each message from the pipeline. Every message is sent
+    /// as it arrives (no batching: subscribers should not wait for a batch to fill); inside
+    /// Invoke-RedisPipeline/Invoke-RedisTransaction it is queued and the batch emits the receiver counts.
+    /// </summary>
+    [Cmdlet(VerbsData.Publish, "RedisMessage")]
+    [OutputType(typeof(long))]
+    public sealed class PublishRedisMessageCommand : RedisCmdlet
+    {
+        /// <summary>The channel to publish to.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Channel { get; set; }
+
+        /// <summary>The message: a string, a byte[] (sent as is) or a number (invariant culture).</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public object? Message { get; set; }
+
+        /// <summary>Emits the number of clients that received each message (PUBLISH's reply).</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            RedisConnection connection = ResolveConnection();
+            string channel = Channel!;
+            object? value = SetRedisValueCommand.ToRedisValue(MessageOf(Message), out string? problem);
+            if (value == null)
+            {
+                if (Message != null) problem = "Publish-RedisMessage sends one string, byte[] or number; convert other objects first (e.g. ConvertTo-Json).";
+                else problem = "A message cannot be $null; publish an empty string instead.";
+                WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, channel));
+                return;
+            }
+            bool batching = IsBatching(connection);
+            WriteVerbose("PUBLISH " + channel + (batching ? " (queued in the batch)" : " on " + connection.Url));
+            long receivers;
+            try
+            {
+                receivers = CommandsFor(connection).Publish(channel, value);
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                WriteRedisError(e, connection, channel);
+                return;
+            }
+            if (PassThru && !batching) WriteObject(receivers);
+        }
+
+        /// <summary>
+        /// An object from the pipeline binds to -Message by value (the parameter takes any object), so an object with
+        /// Channel and Message properties arrives whole: its Message property is the message.
+        /// </summary>
+        private static object? MessageOf(object? input)
+        {
+            if (input is PSObject ps && ps.BaseObject is PSCustomObject && ps.Properties["Message"] is PSPropertyInfo property)
+                return property.Value;
+            return input;
+        }
+    }
+}

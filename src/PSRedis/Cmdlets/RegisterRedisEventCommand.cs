@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Register-RedisEvent: subscribes to channels and/or patterns on a pub/sub connection of its own and turns
+    /// each message into a PowerShell event with the given source identifier. Without -Action the events queue
+    /// for Get-Event/Wait-Event; with -Action the engine runs the action on its own pipeline thread and this
+    /// cmdlet emits the event job, as Register-ObjectEvent does. Unregister-Event ends the subscription and
+    /// closes its connection. Reader failures and reconnects are queued as events under
+    /// "&lt;SourceIdentifier&gt;.Error" and "&lt;SourceIdentifier&gt;.Reconnected".
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Register, "RedisEvent")]
+    [OutputType(typeof(PSEventJob))]
+    public sealed class RegisterRedisEventCommand : RedisCmdlet
+    {
+        private static readonly TimeSpan DefaultConfirmationTimeout = TimeSpan.FromSeconds(10);
+
+        /// <summary>Channels to subscribe to (SUBSCRIBE).</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Channel { get; set; }
+
+        /// <summary>Glob-style channel patterns to subscribe to (PSUBSCRIBE), e.g. '__keyspace@0__:*'.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Pattern { get; set; }
+
+        /// <summary>The events' source identifier; a new GUID when absent.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SourceIdentifier { get; set; }
+
+        /// <summary>Runs for each message on the engine's pipeline thread ($Event, $EventArgs, $Sender as in Register-ObjectEvent).</summary>
+        [Parameter]
+        public ScriptBlock? Action { get; set; }
+
+        /// <summary>Any object, delivered with every event as $Event.MessageData.</summary>
+        [Parameter]
+        public PSObject? MessageData { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            List<string> channels = Distinct(Channel);
+            List<string> patterns = Distinct(Pattern);
+            if (channels.Count + patterns.Count == 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one -Channel or -Pattern."),
+                    "PSRedis.NoChannel", ErrorCategory.InvalidArgument, null));
+            }
+            string id = SourceIdentifier ?? Guid.NewGuid().ToString();
+            if (Events.GetEventSubscribers(id).Any())
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException("A subscriber with the source identifier '" + id + "' already exists; Unregister-Event it first or pick another -SourceIdentifier."),
+                    "PSRedis.SubscriptionExists", ErrorCategory.ResourceExists, id));
+            }
+            RedisConnection connection = ResolveConnection();
+
+            var subscription = new RedisSubscription(connection, id, channels, patterns, Events, MessageData);
+            PSEventSubscriber subscriber = Events.SubscribeEvent(subscription, nameof(RedisSubscription.MessageReceived), id, MessageData, Action, false, false);
+            // Unregister-Event (and closing the runspace) ends the subscription: stop the reader, close the connection.
+            subscriber.Unsubscribed += (sender, e) => subscription.Dispose();
+
+            WriteVerbose(Describe(channels, patterns) + " on " + connection.Url + " as client " + subscription.ClientName);
+            TimeSpan wait = connection.Client.Options.SocketTimeout ?? DefaultConfirmationTimeout;
+            if (wait < DefaultConfirmationTimeout) wait = DefaultConfirmationTimeout;
+            bool confirmed;
+            try
+            {
+                confirmed = subscription.Start(wait);
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                Events.UnsubscribeEvent(subscriber);
+                ThrowTerminatingError(ToErrorRecord(e, connection));
+                return;
+            }
+            if (!confirmed)
+            {
+                Events.UnsubscribeEvent(subscriber);
+                ThrowTerminatingError(ToErrorRecord(new RedisTimeoutException(
+                    "The server did not confirm the subscriptions within " + wait.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s."), connection));
+            }
+
+            // The event manager has put the job in the session's job repository already (Get-Job lists it).
+            if (Action != null) WriteObject(subscriber.Action);
+        }
+
+        private static List<string> Distinct(string[]? names)
+        {
+            var list = new List<string>();
+            if (names == null) return list;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string name in names)
+            {
+                if (!string.IsNullOrEmpty(name) && seen.Add(name)) list.Add(name);
+            }
+            return list;
+        }
+
+        private static string Describe(List<string> channels, List<string> patterns)
+        {
+            var parts = new List<string>(2);
+            if (channels.Count > 0) parts.Add("SUBSCRIBE " + string.Join(" ", channels));
+            if (patterns.Count > 0) parts.Add("PSUBSCRIBE " + string.Join(" ", patterns));
+            return string.Join("; ", parts);
+        }
+    }
+}

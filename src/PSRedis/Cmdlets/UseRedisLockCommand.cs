@@ -1,0 +1,147 @@
+using System;
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Management.Automation;
+using System.Threading;
+using PSRedis.Protocol;
+
+namespace PSRedis.Cmdlets
+{
+    /// <summary>
+    /// Use-RedisLock: takes a distributed lock (the client's RedisLock: SET NX with a random token), runs the script
+    /// block on this cmdlet's thread while holding it, and releases it in all cases (success, error, Ctrl+C).
+    /// Waiting for the lock can be interrupted with Ctrl+C; failing to get it within -BlockingTimeout is the
+    /// terminating error PSRedis.LockNotAcquired. A lock that expired while the block ran (-Timeout too short) is
+    /// reported after the block's output as the non-terminating error PSRedis.LockNotOwned.
+    /// </summary>
+    [Cmdlet(VerbsOther.Use, "RedisLock")]
+    [OutputType(typeof(object))]
+    public sealed class UseRedisLockCommand : RedisCmdlet, IDisposable
+    {
+        private readonly ManualResetEventSlim _stopping = new ManualResetEventSlim(false);
+
+        /// <summary>The key that holds the lock.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        /// <summary>The work to do while holding the lock; its output is this cmdlet's output.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNull]
+        public ScriptBlock? ScriptBlock { get; set; }
+
+        /// <summary>The lock's life in Redis (seconds or a TimeSpan): it expires by itself after that, even if this process dies. Default: until released.</summary>
+        [Parameter]
+        [SecondsTransformation]
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>How long to wait for the lock (seconds or a TimeSpan); 0 tries once. Default: until it is free (Ctrl+C stops waiting).</summary>
+        [Parameter]
+        [SecondsTransformation]
+        public TimeSpan? BlockingTimeout { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            RedisConnection connection = ResolveConnection();
+            string name = Name!;
+            if (IsBatching(connection))
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException("Use-RedisLock needs the lock before the block runs, so it cannot be queued in Invoke-RedisPipeline/Invoke-RedisTransaction; put the batch inside the lock's block instead."),
+                    "PSRedis.LockInBatch", ErrorCategory.InvalidOperation, name));
+            }
+            if (Timeout.HasValue && Timeout.Value < TimeSpan.FromMilliseconds(1))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "-Timeout must be at least one millisecond."),
+                    "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, name));
+            }
+            if (BlockingTimeout.HasValue && BlockingTimeout.Value < TimeSpan.Zero)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(BlockingTimeout), "-BlockingTimeout cannot be negative."),
+                    "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, name));
+            }
+
+            RedisLock redisLock;
+            try
+            {
+                redisLock = connection.Client.Lock(name, Timeout);
+                WriteVerbose("Acquiring lock " + name + " (SET NX" + (Timeout.HasValue ? " PX " + ((long)Timeout.Value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : string.Empty) + ") on " + connection.Url);
+                Acquire(redisLock, name);
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                // Could not even ask: the connection is the problem.
+                ThrowTerminatingError(ToErrorRecord(e, IsConnectionLevel(e) ? (object)connection : name));
+                return;
+            }
+
+            Collection<PSObject> output;
+            try
+            {
+                output = ScriptBlock!.Invoke();
+            }
+            catch (Exception blockFailure)
+            {
+                // The block failed or was stopped: release, then let its error end this cmdlet.
+                Exception? releaseFailure = Release(redisLock);
+                if (releaseFailure != null && !(blockFailure is PipelineStoppedException))
+                    WriteWarning("Lock " + name + ": " + releaseFailure.Message);
+                throw;
+            }
+            Exception? notReleased = Release(redisLock);
+            WriteVerbose("Released lock " + name);
+            WriteObject(output, enumerateCollection: true);
+            if (notReleased is RedisLockNotOwnedException)
+            {
+                var record = new ErrorRecord(notReleased, "PSRedis.LockNotOwned", ErrorCategory.InvalidOperation, name);
+                record.ErrorDetails = new ErrorDetails("The lock " + name + " expired while the block ran, so the block was not protected all the time. Give a longer -Timeout.");
+                WriteError(record);
+            }
+            else if (notReleased != null)
+            {
+                WriteError(ToErrorRecord(notReleased, name));
+            }
+        }
+
+        protected override void StopProcessing() => _stopping.Set();
+
+        public void Dispose() => _stopping.Dispose();
+
+        /// <summary>Single attempts every RedisLock.DefaultSleep until -BlockingTimeout, so Ctrl+C can end the wait.</summary>
+        private void Acquire(RedisLock redisLock, string name)
+        {
+            Stopwatch clock = Stopwatch.StartNew();
+            while (!redisLock.Acquire(blocking: false))
+            {
+                TimeSpan pause = RedisLock.DefaultSleep;
+                if (BlockingTimeout.HasValue)
+                {
+                    TimeSpan left = BlockingTimeout.Value - clock.Elapsed;
+                    if (left <= TimeSpan.Zero)
+                    {
+                        ThrowTerminatingError(new ErrorRecord(
+                            new RedisLockException("Could not acquire the lock " + name + " within " + BlockingTimeout.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s: someone else holds it."),
+                            "PSRedis.LockNotAcquired", ErrorCategory.ResourceBusy, name));
+                    }
+                    if (left < pause) pause = left;
+                }
+                if (_stopping.Wait(pause)) throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>Releases the lock; the failure, if any, for the caller to report.</summary>
+        private static Exception? Release(RedisLock redisLock)
+        {
+            try
+            {
+                redisLock.Release();
+                return null;
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                return e;
+            }
+        }
+    }
+}

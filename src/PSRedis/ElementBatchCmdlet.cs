@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using PSRedis.Protocol;
+
+namespace PSRedis
+{
+    /// <summary>
+    /// Base of the cmdlets that send many elements to one key (Push-RedisList, Add-RedisSetMember,
+    /// Remove-RedisSetMember): elements from the pipeline are gathered into one command per
+    /// <see cref="BatchSize"/> elements; a change of key or connection sends what was gathered first. The
+    /// replies of one run of a key are summed, and emitted once per run with -PassThru.
+    /// </summary>
+    public abstract class ElementBatchCmdlet : RedisCmdlet
+    {
+        internal const int BatchSize = 500;
+
+        private readonly List<object> _batch = new List<object>(BatchSize);
+        private RedisConnection? _connection;
+        private string? _key;
+        private long _total;
+        private bool _sent;
+
+        /// <summary>What one element is called in messages ("List value", "Set member").</summary>
+        private protected abstract string ElementName { get; }
+
+        /// <summary>Emit the run's result once per key (and connection).</summary>
+        private protected abstract bool PassThruRequested { get; }
+
+        /// <summary>Sends one batch; returns the command's integer reply.</summary>
+        private protected abstract long Send(RedisCommands commands, string key, object[] elements);
+
+        /// <summary>ShouldProcess for one batch, when the command changes data in a way -WhatIf should guard.</summary>
+        private protected virtual bool Approve(string key, RedisConnection connection, object[] elements) => true;
+
+        /// <summary>Combines the replies of a run: a sum by default (Push-RedisList keeps the last length).</summary>
+        private protected virtual long Combine(long total, long reply) => total + reply;
+
+        /// <summary>
+        /// Adds the elements of one pipeline record for <paramref name="key"/>. PowerShell binds a pipeline object by
+        /// value before by property name, so an object such as [pscustomobject]@{ Key = 'k'; Member = 'm' } lands
+        /// whole in the element parameter: its <paramref name="property"/> property is the element meant.
+        /// </summary>
+        private protected void Gather(string key, object?[] elements, string property)
+        {
+            if (elements.Length == 1 && elements[0] is PSObject record && record.BaseObject is PSCustomObject
+                && record.Properties[property] is PSPropertyInfo named)
+            {
+                object? inner = named.Value is PSObject p ? p.BaseObject : named.Value;
+                elements = inner is object?[] many ? many : new[] { inner };
+            }
+            RedisConnection connection = ResolveConnection();
+            if (_key != null && (!string.Equals(_key, key, StringComparison.Ordinal) || !ReferenceEquals(_connection, connection)))
+            {
+                Flush();
+                EndRun();
+            }
+            _key = key;
+            _connection = connection;
+            foreach (object? element in elements)
+            {
+                object? value = CollectionSupport.ToElement(element, ElementName, out string? problem);
+                if (value == null)
+                {
+                    WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, key));
+                    continue;
+                }
+                _batch.Add(value);
+                if (_batch.Count >= BatchSize) Flush();
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            Flush();
+            EndRun();
+        }
+
+        private void Flush()
+        {
+            if (_batch.Count == 0 || _connection == null || _key == null) return;
+            object[] elements = _batch.ToArray();
+            _batch.Clear();
+            if (!Approve(_key, _connection, elements)) return;
+            try
+            {
+                long reply = Send(CommandsFor(_connection), _key, elements);
+                _total = Combine(_total, reply);
+                _sent = true;
+            }
+            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            {
+                WriteRedisError(e, _connection, _key);
+            }
+        }
+
+        private void EndRun()
+        {
+            if (_sent && PassThruRequested && _connection != null && !IsBatching(_connection)) WriteObject(_total);
+            _total = 0;
+            _sent = false;
+        }
+
+        private protected static string Describe(object[] elements) =>
+            elements.Length.ToString(CultureInfo.InvariantCulture) + (elements.Length == 1 ? " element" : " elements");
+    }
+}

@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using PSRedis.Protocol;
+
+namespace PSRedis
+{
+    /// <summary>
+    /// The data of one pub/sub message as a PowerShell event carries it ($Event.SourceEventArgs): Channel,
+    /// Pattern (for -Pattern subscriptions), Message (UTF-8 text) and MessageBytes (the exact payload).
+    /// </summary>
+    public sealed class RedisMessageEventArgs : EventArgs
+    {
+        internal RedisMessageEventArgs(PubSubMessage message)
+        {
+            Channel = message.Channel;
+            Pattern = message.Pattern;
+            MessageBytes = message.DataBytes ?? new byte[0];
+        }
+
+        /// <summary>The channel the message was published to (for keyspace notifications: __keyspace@db__:key).</summary>
+        public string Channel { get; }
+
+        /// <summary>The pattern that matched, for a -Pattern subscription; otherwise null.</summary>
+        public string? Pattern { get; }
+
+        /// <summary>The payload as UTF-8 text.</summary>
+        public string Message => Encoding.UTF8.GetString(MessageBytes);
+
+        /// <summary>The payload exactly as published (for binary messages).</summary>
+        public byte[] MessageBytes { get; }
+
+        /// <summary>"channel: message".</summary>
+        public override string ToString() => Channel + ": " + Message;
+    }
+
+    /// <summary>
+    /// One Register-RedisEvent subscription: its own pub/sub connection (named <see cref="ClientName"/>) and the
+    /// background reader that turns messages into PowerShell events. It is the Sender of those events and the
+    /// SourceObject of the event subscriber; Unregister-Event stops the reader and closes the connection.
+    /// <para>
+    /// Messages reach the engine in the order received: the reader thread hands each one to the event manager
+    /// itself (GenerateEvent, processed on that thread, which only queues the event or the -Action). The engine's
+    /// own handler for CLR events would hand every event to a thread-pool thread of its own, which can reorder
+    /// them, so <see cref="MessageReceived"/> is never raised: it exists so that the engine subscription has a
+    /// source object and an event, which is what makes Unregister-Event tell this object to close.
+    /// No script block ever runs on the reader thread.
+    /// </para>
+    /// </summary>
+    public sealed class RedisSubscription : IDisposable
+    {
+        /// <summary>How long Unregister-Event waits for the reader to stop and the connection to close.</summary>
+        private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
+
+        private readonly PSEventManager _events;
+        private readonly PSObject? _messageData;
+        private readonly ManualResetEventSlim _confirmed = new ManualResetEventSlim(false);
+        private int _unconfirmed;
+        private long _received;
+        private volatile bool _closed;
+
+        internal RedisSubscription(RedisConnection connection, string sourceIdentifier, IReadOnlyList<string> channels,
+            IReadOnlyList<string> patterns, PSEventManager events, PSObject? messageData)
+        {
+            Connection = connection;
+            SourceIdentifier = sourceIdentifier;
+            ClientName = ClientNameFor(sourceIdentifier);
+            _events = events;
+            _messageData = messageData;
+            _unconfirmed = channels.Count + patterns.Count;
+            RequestedChannels = channels;
+            RequestedPatterns = patterns;
+            // Confirmations are counted here (to know when the server has subscribed) and never become events.
+            PubSub = connection.Client.PubSub(ClientName, ignoreSubscribeMessages: false);
+            PubSub.MessageReceived += OnMessage;
+            PubSub.Reconnected += OnReconnected;
+            PubSub.Error += OnError;
+        }
+
+        /// <summary>Never raised (see the class remarks); the engine subscribes to it so Unregister-Event reaches this object.</summary>
+#pragma warning disable CS0067
+        public event EventHandler<RedisMessageEventArgs>? MessageReceived;
+#pragma warning restore CS0067
+
+        /// <summary>The event source identifier (Get-Event/Wait-Event/Unregister-Event -SourceIdentifier).</summary>
+        public string SourceIdentifier { get; }
+
+        /// <summary>The CLIENT SETNAME of the dedicated pub/sub connection.</summary>
+        public string ClientName { get; }
+
+        /// <summary>The PSRedis connection whose settings the pub/sub connection copies.</summary>
+        public RedisConnection Connection { get; }
+
+        /// <summary>The client's pub/sub session (subscribe to more channels with .PubSub.Subscribe('name')).</summary>
+        public RedisPubSub PubSub { get; }
+
+        /// <summary>The channels subscribed now.</summary>
+        public IReadOnlyCollection<string> Channels => PubSub.Channels;
+
+        /// <summary>The patterns subscribed now.</summary>
+        public IReadOnlyCollection<string> Patterns => PubSub.Patterns;
+
+        /// <summary>Published messages received so far.</summary>
+        public long MessagesReceived => Interlocked.Read(ref _received);
+
+        /// <summary>True while the background reader runs (false after Unregister-Event, or once it gave up reconnecting).</summary>
+        public bool IsRunning => PubSub.IsRunning;
+
+        internal IReadOnlyList<string> RequestedChannels { get; }
+
+        internal IReadOnlyList<string> RequestedPatterns { get; }
+
+        /// <summary>The source identifier of the events that report a restored connection.</summary>
+        public string ReconnectedSourceIdentifier => SourceIdentifier + ".Reconnected";
+
+        /// <summary>The source identifier of the events that report reader failures.</summary>
+        public string ErrorSourceIdentifier => SourceIdentifier + ".Error";
+
+        /// <summary>Subscribes, starts the reader and waits until the server confirmed every subscription.</summary>
+        internal bool Start(TimeSpan confirmationTimeout)
+        {
+            if (RequestedChannels.Count > 0) PubSub.Subscribe(ToArray(RequestedChannels));
+            if (RequestedPatterns.Count > 0) PubSub.PSubscribe(ToArray(RequestedPatterns));
+            PubSub.Start();
+            return _confirmed.Wait(confirmationTimeout);
+        }
+
+        /// <summary>Stops the reader and closes the pub/sub connection; waits for that at most a few seconds.</summary>
+        public void Dispose()
+        {
+            if (_closed) return;
+            _closed = true;
+            // Closing runs on another thread, waited for with a limit: the engine may call this (Unsubscribed) while
+            // holding its subscriber lock, which the reader thread may be waiting for inside GenerateEvent.
+            Task closing = Task.Run(() => PubSub.Dispose());
+            closing.Wait(CloseWait);
+        }
+
+        /// <summary>SourceIdentifier and the subscribed channels and patterns.</summary>
+        public override string ToString() =>
+            SourceIdentifier + " (" + string.Join(", ", Combine(Channels, Patterns)) + ")";
+
+        private void OnMessage(object? sender, PubSubMessageEventArgs e)
+        {
+            if (_closed) return;
+            PubSubMessage message = e.Message;
+            if (message.IsPublished)
+            {
+                Interlocked.Increment(ref _received);
+                var args = new RedisMessageEventArgs(message);
+                // Processed on this thread, so events are queued (or actions scheduled) in the order received.
+                _events.GenerateEvent(SourceIdentifier, this, new object[] { this, args }, _messageData, true, false);
+            }
+            else if (message.Type == "subscribe" || message.Type == "psubscribe")
+            {
+                if (_unconfirmed > 0 && --_unconfirmed == 0 && !_closed) _confirmed.Set();
+            }
+        }
+
+        private void OnReconnected(object? sender, EventArgs e)
+        {
+            if (_closed) return;
+            _events.GenerateEvent(ReconnectedSourceIdentifier, this, new object[] { this, e }, _messageData, true, false);
+        }
+
+        private void OnError(object? sender, PubSubErrorEventArgs e)
+        {
+            if (_closed) return;
+            _events.GenerateEvent(ErrorSourceIdentifier, this, new object[] { this, e }, _messageData, true, false);
+        }
+
+        /// <summary>"psredis-event:" + the identifier, with what CLIENT SETNAME refuses (spaces, control characters) as '_'.</summary>
+        internal static string ClientNameFor(string sourceIdentifier)
+        {
+            var name = new StringBuilder("psredis-event:", 14 + sourceIdentifier.Length);
+            foreach (char c in sourceIdentifier) name.Append(c >= '!' && c <= '~' ? c : '_');
+            return name.ToString();
+        }
+
+        private static string[] ToArray(IReadOnlyList<string> names)
+        {
+            var array = new string[names.Count];
+            for (int i = 0; i < array.Length; i++) array[i] = names[i];
+            return array;
+        }
+
+        private static IEnumerable<string> Combine(IEnumerable<string> a, IEnumerable<string> b)
+        {
+            foreach (string s in a) yield return s;
+            foreach (string s in b) yield return s;
+        }
+    }
+}

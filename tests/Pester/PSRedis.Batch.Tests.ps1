@@ -1,0 +1,147 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+<#
+    Batch stories of PSRedis (Invoke-RedisPipeline, Invoke-RedisTransaction) as a PowerShell user writes them
+    (Pester 5, real pwsh). Server: $env:REDIS_TEST_URL when set, else a redis-server started on a free port for
+    this run; the round-trip count is only checked on a server of our own. Build first; the module is imported
+    from out/PSRedis. Run: Invoke-Pester ./tests/Pester -Output Detailed
+#>
+
+BeforeAll {
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $script:ModuleManifest = Join-Path $repoRoot 'out/PSRedis/PSRedis.psd1'
+    if (-not (Test-Path $ModuleManifest)) { throw "Build the module first: $ModuleManifest is missing." }
+    Import-Module $ModuleManifest -Force
+
+    function Get-FreeTcpPort {
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+    }
+
+    $script:RedisProcess = $null
+    if ($env:REDIS_TEST_URL) {
+        $script:RedisUrl = $env:REDIS_TEST_URL
+    } else {
+        $redisServer = (Get-Command redis-server -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        $port = Get-FreeTcpPort
+        $script:RedisProcess = Start-Process -FilePath $redisServer -PassThru `
+            -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') `
+            -RedirectStandardOutput (Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-batch-$port.log")
+        $script:RedisUrl = "redis://127.0.0.1:$port/0"
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while (-not (Test-RedisConnection -Url $RedisUrl -Timeout 1 -Quiet)) {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "redis-server did not start on port $port." }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+
+    $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
+    $script:Spy = Connect-Redis -Url $RedisUrl -Name pester-batch-spy -PassThru
+    $script:Conn = Connect-Redis -Url $RedisUrl -Name pester-batch -PassThru   # the default from here on
+
+    function Get-ServerStat([string] $Name) {
+        [long](Get-RedisServerInfo -Section stats -Connection $Spy | Where-Object Name -eq $Name).Value
+    }
+}
+
+AfterAll {
+    if ($script:Conn -and -not $script:Conn.IsClosed) {
+        Get-RedisKey -Match "$Prefix*" -Connection $Conn | Remove-RedisKey -Force
+    }
+    Get-RedisConnection | Disconnect-Redis
+    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
+        Stop-Process -Id $script:RedisProcess.Id
+    }
+    Remove-Module PSRedis -ErrorAction SilentlyContinue
+}
+
+Describe 'Invoke-RedisPipeline' {
+    It 'emits one reply per queued command, in order' {
+        $replies = Invoke-RedisPipeline {
+            Set-RedisValue -Key "${Prefix}a" -Value 1
+            Invoke-RedisCommand INCR "${Prefix}a"
+            Get-RedisValue -Key "${Prefix}a", "${Prefix}missing"
+            Test-RedisKey -Key "${Prefix}a"
+        }
+        $replies.Count | Should -Be 5
+        $replies[0] | Should -BeTrue
+        $replies[1] | Should -Be 2
+        $replies[2] | Should -Be '2'
+        $replies[3] | Should -BeNullOrEmpty
+        $replies[4] | Should -BeTrue
+    }
+
+    It 'queues every command of a loop and sends them in one round trip' -Skip:([bool]$env:REDIS_TEST_URL) {
+        Set-RedisValue -Key "${Prefix}warm" -Value 1          # the pool holds a ready connection
+        $reads = Get-ServerStat total_reads_processed
+        $replies = Invoke-RedisPipeline {
+            foreach ($i in 1..100) { Set-RedisValue -Key "${Prefix}k$i" -Value $i }
+        }
+        $after = Get-ServerStat total_reads_processed
+        @($replies).Count | Should -Be 100
+        ($after - $reads) | Should -BeLessOrEqual 4   # the INFO reads and the batch, not 100 reads
+        Get-RedisValue -Key "${Prefix}k100" | Should -Be '100'
+    }
+
+    It 'reports a failed command as a non-terminating error in its place' {
+        $null = Invoke-RedisCommand RPUSH "${Prefix}list" x
+        $replies = Invoke-RedisPipeline {
+            Set-RedisValue -Key "${Prefix}before" -Value 1
+            Get-RedisValue -Key "${Prefix}list"
+            Set-RedisValue -Key "${Prefix}after" -Value 2
+        } -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($replies).Count | Should -Be 2
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'PSRedis.WrongType*'
+        $failed[0].TargetObject | Should -Be "${Prefix}list"
+        Get-RedisValue -Key "${Prefix}after" | Should -Be '2'
+    }
+
+    It 'refuses Get-RedisKey inside the batch' {
+        { Invoke-RedisPipeline { Get-RedisKey -Match "${Prefix}*" -ErrorAction Stop } } |
+            Should -Throw -ErrorId 'PSRedis.NotBatchable*'
+    }
+}
+
+Describe 'Invoke-RedisTransaction' {
+    It 'applies the queued commands atomically in MULTI/EXEC' {
+        $replies = Invoke-RedisTransaction {
+            Set-RedisValue -Key "${Prefix}from" -Value 100
+            Invoke-RedisCommand DECRBY "${Prefix}from" 30
+            Invoke-RedisCommand INCRBY "${Prefix}to" 30
+        }
+        $replies | Should -Be @($true, 70, 30)
+    }
+
+    It 'raises PSRedis.WatchConflict and applies nothing when a watched key changed' {
+        Set-RedisValue -Key "${Prefix}balance" -Value 100
+        {
+            Invoke-RedisTransaction -Watch "${Prefix}balance" {
+                Set-RedisValue -Key "${Prefix}balance" -Value 50
+                Set-RedisValue -Key "${Prefix}audit" -Value 'spent 50'
+                Set-RedisValue -Key "${Prefix}balance" -Value 0 -Connection $Spy   # another client, at once
+            }
+        } | Should -Throw -ErrorId 'PSRedis.WatchConflict*'
+        Get-RedisValue -Key "${Prefix}balance" | Should -Be '0'
+        Test-RedisKey -Key "${Prefix}audit" | Should -BeFalse
+    }
+
+    It 'runs the block again with -Retry and commits the second attempt' {
+        Set-RedisValue -Key "${Prefix}counter" -Value 10
+        $script:attempts = 0
+        Invoke-RedisTransaction -Watch "${Prefix}counter" -Retry 3 {
+            $script:attempts++
+            $current = [int]$Spy.Client.Get("${Prefix}counter")
+            if ($script:attempts -eq 1) { Set-RedisValue -Key "${Prefix}counter" -Value 500 -Connection $Spy }
+            Set-RedisValue -Key "${Prefix}counter" -Value ($current * 2)
+        } | Should -BeTrue
+        $script:attempts | Should -Be 2
+        Get-RedisValue -Key "${Prefix}counter" | Should -Be '1000'
+    }
+
+    It 'sends nothing when the block throws' {
+        { Invoke-RedisTransaction { Set-RedisValue -Key "${Prefix}never" -Value 1; throw 'changed my mind' } } |
+            Should -Throw '*changed my mind*'
+        Test-RedisKey -Key "${Prefix}never" | Should -BeFalse
+    }
+}
