@@ -21,6 +21,7 @@ public static class Jobs
     public const string CmdletsScanDelete = "cmdlets-scan-delete";
     public const string CmdletsScanOnly = "cmdlets-scan-only";
     public const string SeScanDelete = "se-scan-delete";
+    public const string CmdletsEvents = "cmdlets-events";
 
     /// <summary>Child entry point: runs one job and prints "RESULT seconds peakBytes count".</summary>
     public static int RunChild(string job, string host, int port, string pattern, string modulePath, TextWriter output)
@@ -41,6 +42,8 @@ public static class Jobs
                     "(Get-RedisKey -Match $Pattern | Remove-RedisKey -PassThru).Removed");
             case CmdletsScanOnly:
                 return Hosted(modulePath, host, port, "Get-RedisKey -Match $Pattern | Out-Null; -1");
+            case CmdletsEvents:
+                return HostedEvents(modulePath, host, port, int.Parse(pattern, CultureInfo.InvariantCulture));
             case "custom": // for profiling: any script from BENCH_SCRIPT, timed the same way
                 return Hosted(modulePath, host, port, Environment.GetEnvironmentVariable("BENCH_SCRIPT") + "; -1");
             default: throw new ArgumentException("Unknown job " + job);
@@ -48,14 +51,7 @@ public static class Jobs
 
         (double, long) Hosted(string modulePath, string host, int port, string script)
         {
-            string home = Path.Combine(Path.GetTempPath(), "psredis-bench-ps-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-            Directory.CreateDirectory(home);
-            foreach (string v in new[] { "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME" }) Environment.SetEnvironmentVariable(v, home);
-            InitialSessionState state = InitialSessionState.CreateDefault2();
-            using Runspace runspace = RunspaceFactory.CreateRunspace(state);
-            runspace.Open();
-            Invoke(runspace, "Import-Module -Name $ModulePath -ErrorAction Stop; Connect-Redis -Url $Url | Out-Null",
-                new() { ["ModulePath"] = modulePath, ["Url"] = "redis://" + host + ":" + port.ToString(CultureInfo.InvariantCulture) });
+            using Runspace runspace = OpenRunspace(modulePath, host, port);
             var clock = Stopwatch.StartNew();
             Collection<PSObject> result = Invoke(runspace, script, new() { ["Pattern"] = pattern });
             double seconds = clock.Elapsed.TotalSeconds;
@@ -63,6 +59,52 @@ public static class Jobs
             Invoke(runspace, "Disconnect-Redis -ErrorAction SilentlyContinue", new());
             return (seconds, count);
         }
+    }
+
+    /// <summary>
+    /// Register-RedisEvent queues published messages as PowerShell events: <paramref name="messages"/> numbered messages
+    /// are published (pipelines of 1,000 PUBLISH from this process) and the clock stops when the last one is in the
+    /// engine's event queue. Returns how many arrived in order (all of them, or the job failed).
+    /// </summary>
+    private static (double, long) HostedEvents(string modulePath, string host, int port, int messages)
+    {
+        using Runspace runspace = OpenRunspace(modulePath, host, port);
+        string channel = "bench:events:" + Guid.NewGuid().ToString("N");
+        Invoke(runspace, "Register-RedisEvent -Channel $Channel -SourceIdentifier bench", new() { ["Channel"] = channel });
+        using var publisher = new PSRedis.Protocol.RedisClient(host, port);
+        var clock = Stopwatch.StartNew();
+        for (int sent = 0; sent < messages;)
+        {
+            using PSRedis.Protocol.RedisPipeline p = publisher.Pipeline(transaction: false);
+            int end = Math.Min(messages, sent + 1000);
+            for (; sent < end; sent++) p.ExecuteCommand("PUBLISH", channel, sent.ToString(CultureInfo.InvariantCulture));
+            p.Execute();
+        }
+        PSEventManager events = runspace.Events;
+        while (events.ReceivedEvents.Count < messages && clock.Elapsed < TimeSpan.FromSeconds(120)) System.Threading.Thread.Sleep(1);
+        double seconds = clock.Elapsed.TotalSeconds;
+        long inOrder = 0;
+        foreach (PSEventArgs e in events.ReceivedEvents)
+        {
+            object? message = e.SourceEventArgs?.GetType().GetProperty("Message")?.GetValue(e.SourceEventArgs);
+            if (!(message is string text) || text != inOrder.ToString(CultureInfo.InvariantCulture)) break;
+            inOrder++;
+        }
+        // Unregister-Event is not among the hosted engine's Core cmdlets: what it does, through the event manager.
+        Invoke(runspace, "@($ExecutionContext.Events.GetEventSubscribers('bench')) | ForEach-Object { $ExecutionContext.Events.UnsubscribeEvent($_) }", new());
+        return (seconds, inOrder);
+    }
+
+    private static Runspace OpenRunspace(string modulePath, string host, int port)
+    {
+        string home = Path.Combine(Path.GetTempPath(), "psredis-bench-ps-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(home);
+        foreach (string v in new[] { "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME" }) Environment.SetEnvironmentVariable(v, home);
+        Runspace runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        runspace.Open();
+        Invoke(runspace, "Import-Module -Name $ModulePath -ErrorAction Stop; Connect-Redis -Url $Url | Out-Null",
+            new() { ["ModulePath"] = modulePath, ["Url"] = "redis://" + host + ":" + port.ToString(CultureInfo.InvariantCulture) });
+        return runspace;
     }
 
     private static Collection<PSObject> Invoke(Runspace runspace, string script, Dictionary<string, object> variables)

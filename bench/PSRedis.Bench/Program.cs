@@ -68,10 +68,7 @@ public static class BenchProgram
             }
             scenarios.RemoveAll(s => s.Contenders.All(c => c.Samples.Count == 0));
             string version = TryVersion();
-            output.WriteLine(Table.Render(scenarios, targets, new[]
-            {
-                "| 100,000 published messages queued as PowerShell events (Register-RedisEvent) | PSRedis cmdlets | TODO | messages/s | | | TODO: Register-RedisEvent is not in main yet; target: at least 50,000/s queued, none lost, order kept |",
-            }));
+            output.WriteLine(Table.Render(scenarios, targets, Array.Empty<string>()));
             output.WriteLine("Machine and conditions: " + External.Describe() + "; load average before " + loadBefore + ", after " + External.LoadAverage()
                 + "; " + (url != null ? "server " + host + ":" + port : "throwaway " + version + " on loopback (--save '' --appendonly no)")
                 + "; " + BuildKind + "; busy loop " + (options.BusyLoop ? "on (one `nice -n 19` spinning shell)" : "off")
@@ -281,6 +278,27 @@ public static class BenchProgram
             scenarios[scenarios.Count - 1] = WithReference(scenarios[scenarios.Count - 1], 0);
             targets.Add(new Target(allocName, "PSRedis client Get (string)", "<= the value + 128 B",
                 f => f(allocName, "PSRedis client Get (string)") <= f(allocName, "the value itself (byte[100] + its 100-char string)") + 128));
+
+            // Published messages queued as PowerShell events by Register-RedisEvent (hosted, in a child process).
+            string modulePathForEvents = ModulePath();
+            bool eventsInProcess = _options.InProcess || !Jobs.CanStartChild();
+            int eventMessages = quick ? 5000 : 100000;
+            string eventsName = eventMessages.ToString("#,0", CultureInfo.InvariantCulture) + " published messages queued as PowerShell events";
+            const string eventsContender = "PSRedis cmdlets: Register-RedisEvent (no -Action)";
+            scenarios.Add(new Scenario(eventsName, "messages/s", Better.Higher, quick ? 1 : Math.Min(rounds, 3),
+                new Contender(eventsContender, () =>
+                {
+                    Sample s = Jobs.InChild(Jobs.CmdletsEvents, _host, _port, eventMessages.ToString(CultureInfo.InvariantCulture), modulePathForEvents, eventsInProcess);
+                    bool all = s.Note != null && s.Note.StartsWith(eventMessages.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal);
+                    return new Sample(eventMessages / s.Value, s.PeakBytes, all ? "none lost, in order" : "LOST OR OUT OF ORDER: " + s.Note);
+                }, isReference: true))
+            { WarmUp = false });
+            targets.Add(new Target(eventsName, eventsContender, ">= 50,000/s queued, none lost, order kept", f =>
+            {
+                Contender? c = scenarios.FirstOrDefault(x => x.Name == eventsName)?.Contenders.FirstOrDefault();
+                if (c == null || c.Samples.Count == 0) return null;
+                return f(eventsName, eventsContender) >= 50000 && c.Samples.All(x => x.Note == "none lost, in order");
+            }));
 
             // Scan and delete through the cmdlets (child processes for peak memory), against SE.Redis and redis-cli.
             int perPrefix = quick ? 5000 : 500000;
