@@ -130,6 +130,22 @@ public sealed class KeyCmdletTests : IDisposable
     }
 
     [Fact]
+    public void RemoveTakesKeyObjectsStringsAndObjectsWithAKeyProperty_AndAnEmptyPipeline()
+    {
+        // Get-RedisKey's objects bind as -InputObject (with their own connection); other objects bind Key by name.
+        PowerShellResult r = Run("""
+            Connect-Redis -Url $Url
+            0..2 | ForEach-Object { Set-RedisValue -Key "${P}mix:$_" -Value x }
+            (Get-RedisKey -Match "${P}mix:0" | Remove-RedisKey -PassThru).Removed
+            ("${P}mix:1" | Remove-RedisKey -PassThru).Removed
+            ([pscustomobject]@{ Key = "${P}mix:2" } | Remove-RedisKey -PassThru).Removed
+            (Get-RedisKey -Match "${P}nothing:*" | Remove-RedisKey -PassThru).Requested
+            @(Get-RedisKey -Match "${P}mix:*").Count
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { 1L, 1L, 1L, 0L, 0 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
     public void RemoveWorksOnAPoolOfOneConnection()
     {
         // The overlapped sender holds a connection; with -MaxConnections 1 it must not starve the upstream scan.
