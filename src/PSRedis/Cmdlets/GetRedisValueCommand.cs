@@ -18,8 +18,12 @@ namespace PSRedis.Cmdlets
     {
         internal const int BatchSize = 500;
 
-        private readonly List<string> _batch = new List<string>(BatchSize);
-        private RedisConnection? _batchConnection;
+        private readonly ConnectionBatch<string> _pending;
+
+        public GetRedisValueCommand()
+        {
+            _pending = new ConnectionBatch<string>(BatchSize, Send);
+        }
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
@@ -33,8 +37,6 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
-            _batchConnection = connection;
             if (IsBatching(connection))
             {
                 // Inside Invoke-RedisPipeline/-Transaction: one GET per key, so each key has its own reply (or error).
@@ -45,21 +47,13 @@ namespace PSRedis.Cmdlets
                 }
                 return;
             }
-            foreach (string key in Key!)
-            {
-                _batch.Add(key);
-                if (_batch.Count >= BatchSize) Flush();
-            }
+            foreach (string key in Key!) _pending.Add(connection, key);
         }
 
-        protected override void EndProcessing() => Flush();
+        protected override void EndProcessing() => _pending.Flush();
 
-        private void Flush()
+        private void Send(RedisConnection connection, string[] keys)
         {
-            if (_batch.Count == 0 || _batchConnection == null) return;
-            RedisConnection connection = _batchConnection;
-            string[] keys = _batch.ToArray();
-            _batch.Clear();
             WriteVerbose("MGET of " + keys.Length.ToString(CultureInfo.InvariantCulture) + " key(s) on " + connection.Url);
 
             IList<byte[]?>? bytes = null;

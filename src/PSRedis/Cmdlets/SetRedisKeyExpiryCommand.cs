@@ -16,12 +16,17 @@ namespace PSRedis.Cmdlets
     public sealed class SetRedisKeyExpiryCommand : RedisCmdlet
     {
         internal const int BatchSize = 500;
+
+        private readonly ConnectionBatch<string> _pending;
+
+        public SetRedisKeyExpiryCommand()
+        {
+            _pending = new ConnectionBatch<string>(BatchSize, Send);
+        }
         private const string TimeToLiveSet = "TimeToLive";
         private const string AtSet = "At";
         private const string PersistSet = "Persist";
 
-        private readonly List<string> _batch = new List<string>(BatchSize);
-        private RedisConnection? _batchConnection;
 
         /// <summary>The keys: strings, or objects with a Key property.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -59,8 +64,6 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
-            _batchConnection = connection;
             string action = ParameterSetName == PersistSet ? "Remove expiry"
                 : ParameterSetName == AtSet ? "Expire at " + At.ToString("o", CultureInfo.InvariantCulture)
                 : "Expire in " + TimeToLive.ToString("c", CultureInfo.InvariantCulture);
@@ -76,19 +79,14 @@ namespace PSRedis.Cmdlets
                     else QueueInBatch(connection, key, c => c.PExpire(key, TimeToLive));
                     continue;
                 }
-                _batch.Add(key);
-                if (_batch.Count >= BatchSize) Flush();
+                _pending.Add(connection, key);
             }
         }
 
-        protected override void EndProcessing() => Flush();
+        protected override void EndProcessing() => _pending.Flush();
 
-        private void Flush()
+        private void Send(RedisConnection connection, string[] keys)
         {
-            if (_batch.Count == 0 || _batchConnection == null) return;
-            RedisConnection connection = _batchConnection;
-            string[] keys = _batch.ToArray();
-            _batch.Clear();
             string command = ParameterSetName == PersistSet ? "PERSIST" : ParameterSetName == AtSet ? "PEXPIREAT" : "PEXPIRE";
             WriteVerbose(command + " for " + keys.Length.ToString(CultureInfo.InvariantCulture) + " key(s), pipelined, on " + connection.Url);
             IReadOnlyList<KeyResult> results;

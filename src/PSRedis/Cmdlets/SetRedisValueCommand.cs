@@ -16,12 +16,17 @@ namespace PSRedis.Cmdlets
     public sealed class SetRedisValueCommand : RedisCmdlet
     {
         internal const int BatchSize = 500;
+
+        private readonly ConnectionBatch<SetRequest> _pending;
+
+        public SetRedisValueCommand()
+        {
+            _pending = new ConnectionBatch<SetRequest>(BatchSize, Send);
+        }
         private const string AlwaysSet = "Always";
         private const string NotExistsSet = "NotExists";
         private const string ExistsSet = "Exists";
 
-        private readonly List<SetRequest> _batch = new List<SetRequest>(BatchSize);
-        private RedisConnection? _batchConnection;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
@@ -88,8 +93,6 @@ namespace PSRedis.Cmdlets
             }
             if (!ShouldProcess(key + " on " + connection.Name, NotExists ? "Set value if the key does not exist" : "Set value")) return;
 
-            if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
-            _batchConnection = connection;
             if (IsBatching(connection))
             {
                 // Inside Invoke-RedisPipeline/-Transaction: queue the SET; its reply ($true, or $false where
@@ -104,18 +107,13 @@ namespace PSRedis.Cmdlets
                 }
                 return;
             }
-            _batch.Add(new SetRequest(key, value) { Expiry = Expiry, NotExists = NotExists, Exists = Exists, KeepTtl = KeepTtl });
-            if (_batch.Count >= BatchSize) Flush();
+            _pending.Add(connection, new SetRequest(key, value) { Expiry = Expiry, NotExists = NotExists, Exists = Exists, KeepTtl = KeepTtl });
         }
 
-        protected override void EndProcessing() => Flush();
+        protected override void EndProcessing() => _pending.Flush();
 
-        private void Flush()
+        private void Send(RedisConnection connection, SetRequest[] requests)
         {
-            if (_batch.Count == 0 || _batchConnection == null) return;
-            RedisConnection connection = _batchConnection;
-            SetRequest[] requests = _batch.ToArray();
-            _batch.Clear();
             WriteVerbose((requests.Length == 1 ? "SET " + requests[0].Key : requests.Length.ToString(CultureInfo.InvariantCulture) + " pipelined SETs")
                 + (NotExists ? " NX" : Exists ? " XX" : string.Empty) + (KeepTtl ? " KEEPTTL" : string.Empty) + " on " + connection.Url);
             IReadOnlyList<SetResult> results;

@@ -16,8 +16,12 @@ namespace PSRedis.Cmdlets
     {
         internal const int BatchSize = 500;
 
-        private readonly List<string> _batch = new List<string>(BatchSize);
-        private RedisConnection? _batchConnection;
+        private readonly ConnectionBatch<string> _pending;
+
+        public TestRedisKeyCommand()
+        {
+            _pending = new ConnectionBatch<string>(BatchSize, Send);
+        }
 
         /// <summary>The keys to test: strings, or objects with a Key property.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -28,31 +32,21 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
-            _batchConnection = connection;
             if (IsBatching(connection))
             {
                 // Inside Invoke-RedisPipeline/-Transaction: one EXISTS per key; the batch emits $true/$false for each.
                 foreach (string key in Key!) QueueInBatch(connection, key, c => c.Exists(key), ExistsAsBool);
                 return;
             }
-            foreach (string key in Key!)
-            {
-                _batch.Add(key);
-                if (_batch.Count >= BatchSize) Flush();
-            }
+            foreach (string key in Key!) _pending.Add(connection, key);
         }
 
-        protected override void EndProcessing() => Flush();
+        protected override void EndProcessing() => _pending.Flush();
 
         private static object? ExistsAsBool(object? reply) => reply is long count ? (object)(count > 0) : reply;
 
-        private void Flush()
+        private void Send(RedisConnection connection, string[] keys)
         {
-            if (_batch.Count == 0 || _batchConnection == null) return;
-            RedisConnection connection = _batchConnection;
-            string[] keys = _batch.ToArray();
-            _batch.Clear();
             WriteVerbose("EXISTS for " + keys.Length.ToString(CultureInfo.InvariantCulture) + " key(s), pipelined, on " + connection.Url);
             IReadOnlyList<KeyResult> results;
             try
