@@ -7,33 +7,11 @@
 #>
 
 BeforeAll {
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $script:ModuleManifest = Join-Path $repoRoot 'out/PSRedis/PSRedis.psd1'
-    if (-not (Test-Path $ModuleManifest)) { throw "Build the module first: $ModuleManifest is missing." }
-    Import-Module $ModuleManifest -Force
-
-    function Get-FreeTcpPort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
-
-    $script:RedisProcess = $null
-    if ($env:REDIS_TEST_URL) {
-        $script:RedisUrl = $env:REDIS_TEST_URL
-    } else {
-        $redisServer = (Get-Command redis-server -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
-        $port = Get-FreeTcpPort
-        $script:RedisProcess = Start-Process -FilePath $redisServer -PassThru `
-            -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') `
-            -RedirectStandardOutput (Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-batch-$port.log")
-        $script:RedisUrl = "redis://127.0.0.1:$port/0"
-        $deadline = [DateTime]::UtcNow.AddSeconds(10)
-        while (-not (Test-RedisConnection -Url $RedisUrl -Timeout 1 -Quiet)) {
-            if ([DateTime]::UtcNow -gt $deadline) { throw "redis-server did not start on port $port." }
-            Start-Sleep -Milliseconds 100
-        }
-    }
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    $script:ModuleManifest = Import-PSRedisUnderTest
+    $script:TestServer = Start-TestRedisServer -Tag batch
+    $script:RedisUrl = $TestServer.Url
+    $script:RedisProcess = $TestServer.Process
 
     $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
     $script:Spy = Connect-Redis -Url $RedisUrl -Name pester-batch-spy -PassThru
