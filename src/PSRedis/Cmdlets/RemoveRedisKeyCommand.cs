@@ -14,7 +14,10 @@ namespace PSRedis.Cmdlets
     /// for its reply, on one held connection, and its reply is read when batch n+1 is ready: the round trip
     /// overlaps PowerShell's binding of the next keys. Memory stays at two batches whatever the key count.
     /// </summary>
-    [Cmdlet(VerbsCommon.Remove, "RedisKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = KeySet)]
+    // InputObject is the default parameter set on purpose: PowerShell tries the default set first for every pipeline
+    // object, and with Key as the default a Get-RedisKey object bound Key and Connection by property name (about 2x the
+    // cost of the whole rest of the job); now it binds by value at once, and strings still fall through to -Key.
+    [Cmdlet(VerbsCommon.Remove, "RedisKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InputObjectSet)]
     [OutputType(typeof(RedisKeyRemovalResult))]
     public sealed class RemoveRedisKeyCommand : RedisCmdlet, IDisposable
     {
