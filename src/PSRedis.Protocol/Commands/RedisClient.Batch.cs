@@ -143,7 +143,7 @@ namespace PSRedis.Protocol
                 int i = sentIndex[j];
                 RespValue reply = replies[j];
                 results[i] = reply.IsError
-                    ? new SetResult(requests[i].Key, false, ServerErrors.Map(reply.AsString() ?? string.Empty))
+                    ? new SetResult(requests[i].Key, false, reply.ToException())
                     : new SetResult(requests[i].Key, !reply.IsNull, null);
             }
             var done = new SetResult[results.Length];
@@ -152,6 +152,6 @@ namespace PSRedis.Protocol
         }
 
         private static RespValue ThrowIfError(RespValue reply) =>
-            reply.IsError ? throw ServerErrors.Map(reply.AsString() ?? string.Empty) : reply;
+            reply.IsError ? throw reply.ToException() : reply;
     }
 }

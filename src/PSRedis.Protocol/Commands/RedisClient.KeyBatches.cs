@@ -184,7 +184,7 @@ namespace PSRedis.Protocol
             {
                 RespValue reply = replies[i];
                 results[i] = reply.IsError
-                    ? new KeyResult(keys[i], false, ServerErrors.Map(reply.AsString() ?? string.Empty))
+                    ? new KeyResult(keys[i], false, reply.ToException())
                     : new KeyResult(keys[i], reply.Integer64 == 1, null);
             }
             return results;

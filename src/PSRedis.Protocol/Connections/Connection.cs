@@ -220,7 +220,7 @@ namespace PSRedis.Protocol
                 throw Wrap(ex, "Error reading from " + Options.Endpoint);
             }
             Touch();
-            if (reply.IsError && !errorsAsValues) throw ServerErrors.Map(reply.AsString()!);
+            if (reply.IsError && !errorsAsValues) throw reply.ToException();
             return reply;
         }
 

@@ -75,7 +75,7 @@ namespace PSRedis.Protocol
                 }
                 if (reply != null)
                 {
-                    if (reply.IsError) throw ServerErrors.Map(reply.AsString() ?? string.Empty);
+                    if (reply.IsError) throw reply.ToException();
                     string? line = reply.AsString();
                     if (line != null) return MonitorRecord.Parse(line);
                 }

@@ -249,7 +249,7 @@ namespace PSRedis.Protocol
             _watching = false; // EXEC forgets the watched keys, whatever its outcome
             if (exec.IsError)
             {
-                RedisException error = ServerErrors.Map(exec.AsString()!);
+                RedisException error = exec.ToException();
                 if (error is RedisExecAbortException)
                 {
                     var message = new StringBuilder(error.Message);
@@ -307,7 +307,7 @@ namespace PSRedis.Protocol
 
         private RedisResponseException ErrorFor(RespValue reply, int index)
         {
-            RedisException mapped = ServerErrors.Map(reply.AsString()!);
+            RedisException mapped = reply.ToException();
             // Connection-type mappings (e.g. "max number of clients") still came as a reply to this one command.
             RedisResponseException error = mapped as RedisResponseException ?? new RedisResponseException(reply.AsString()!);
             Annotate(error, index);

@@ -476,7 +476,7 @@ namespace PSRedis.Protocol
         /// <summary>Turns one pushed reply into a message; null when it is consumed here (health checks, ignored confirmations).</summary>
         private PubSubMessage? Handle(RespValue reply, bool ignoreSubscribeMessages)
         {
-            if (reply.IsError) throw ServerErrors.Map(reply.AsString() ?? string.Empty);
+            if (reply.IsError) throw reply.ToException();
             if (reply.Type == RespType.Array || reply.Type == RespType.Push)
             {
                 IReadOnlyList<RespValue> items = reply.Items;

@@ -142,6 +142,13 @@ namespace PSRedis.Protocol.Resp
             throw new RedisInvalidResponseException("Expected a string reply, got " + Describe());
         }
 
+        /// <summary>The exception redis-py would raise for this error reply (ERR, WRONGTYPE, NOSCRIPT, ...).</summary>
+        public RedisException ToException()
+        {
+            if (Type != RespType.Error) throw new InvalidOperationException("Not an error reply: " + Describe());
+            return ServerErrors.Map(AsString() ?? string.Empty);
+        }
+
         /// <summary>
         /// Converts to plain .NET values: strings (or byte[] when <paramref name="decode"/> is false), long,
         /// double, bool, null, object?[] for arrays/sets/pushes, Dictionary for maps, and an exception object
@@ -155,7 +162,7 @@ namespace PSRedis.Protocol.Resp
                 case RespType.Integer: return _integer;
                 case RespType.Boolean: return _integer != 0;
                 case RespType.Double: return _double;
-                case RespType.Error: return ServerErrors.Map(AsString()!);
+                case RespType.Error: return ToException();
                 case RespType.SimpleString: return AsString();
                 case RespType.BigNumber: return AsString();
                 case RespType.BulkString:

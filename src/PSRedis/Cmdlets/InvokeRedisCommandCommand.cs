@@ -83,7 +83,7 @@ namespace PSRedis.Cmdlets
             }
             if (reply.IsError)
             {
-                WriteError(ToErrorRecord(ServerErrors.Map(reply.AsString() ?? string.Empty), shown));
+                WriteError(ToErrorRecord(reply.ToException(), shown));
                 return;
             }
             WriteObject(reply.ToObject(decode: !AsByteArray), enumerateCollection: false);

@@ -224,7 +224,7 @@ namespace PSRedis.Cmdlets
                 if (reply.IsError)
                 {
                     // A batch the server refused (e.g. NOPERM on some keys): the error names the batch's first key.
-                    RedisException e = ServerErrors.Map(reply.AsString() ?? string.Empty);
+                    RedisException e = reply.ToException();
                     ErrorRecord record = ToErrorRecord(e, keys[0]);
                     record.ErrorDetails = new ErrorDetails("UNLINK of " + keys.Length.ToString(CultureInfo.InvariantCulture)
                         + " key(s) from '" + keys[0] + "' failed: " + e.Message);
