@@ -138,36 +138,23 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>
-        /// SCAN pages with the next page fetched in the background while the caller works through the current one,
-        /// so the round trips overlap the caller's work instead of adding to it (the PowerShell pipeline is slower
-        /// than the wire). At most two pages are in memory: the one handed out and the one being fetched. Errors
-        /// surface when the page that failed is asked for. Abandoning the enumeration lets the outstanding fetch
-        /// finish on its own (its connection goes back to the pool) and drops its page.
+        /// SCAN pages fetched in the background, up to <paramref name="pagesAhead"/> pages ahead of the caller, so the
+        /// round trips overlap the caller's work instead of adding to it (the PowerShell pipeline is slower than the
+        /// wire). At most <paramref name="pagesAhead"/> + 1 pages are in memory. Errors surface, in order, when the page
+        /// that failed is asked for. Abandoning the enumeration stops the fetcher after the page it is reading (its
+        /// connection goes back to the pool) and drops what it had fetched.
         /// </summary>
-        public IEnumerable<ScanPage> ScanPagesAhead(string? match = null, int? count = null, string? type = null)
+        public IEnumerable<ScanPage> ScanPagesAhead(string? match = null, int? count = null, string? type = null, int pagesAhead = 4)
         {
             if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
-            return ScanPagesAheadIterator(match, count, type);
+            if (pagesAhead < 1) throw new ArgumentOutOfRangeException(nameof(pagesAhead), "At least one page is fetched ahead.");
+            return ScanPagesAheadIterator(match, count, type, pagesAhead);
         }
 
-        private IEnumerable<ScanPage> ScanPagesAheadIterator(string? match, int? count, string? type)
+        private IEnumerable<ScanPage> ScanPagesAheadIterator(string? match, int? count, string? type, int pagesAhead)
         {
-            Task<ScanPage>? next = Task.Run(() => Scan(0, match, count, type));
-            try
-            {
-                while (next != null)
-                {
-                    ScanPage page = next.GetAwaiter().GetResult();
-                    ulong cursor = page.Cursor;
-                    next = cursor != 0 ? Task.Run(() => Scan(cursor, match, count, type)) : null;
-                    yield return page;
-                }
-            }
-            finally
-            {
-                // Abandoned mid-scan: nobody will read this page; observe a failure so it is not reported as unobserved.
-                next?.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
-            }
+            using var fetcher = new ScanPrefetcher(this, match, count, type, pagesAhead);
+            while (fetcher.TryTake(out ScanPage page)) yield return page;
         }
 
         /// <summary>

@@ -17,7 +17,7 @@ namespace PSRedis.Tests.Unit.Faults
         private static readonly TimeSpan SocketTimeout = TimeSpan.FromMilliseconds(400);
         private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
 
-        private static RedisClient ClientFor(FakeRedisServer server, Action<ConnectionOptions>? configure = null)
+        internal static RedisClient ClientFor(FakeRedisServer server, Action<ConnectionOptions>? configure = null)
         {
             var options = new ConnectionOptions
             {
