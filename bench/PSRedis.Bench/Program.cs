@@ -213,14 +213,17 @@ public static class BenchProgram
 
             // Pipelined SETs.
             int burst = quick ? 5000 : 100000;
-            string[] keys = Enumerable.Range(0, burst).Select(i => "pipe:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            // Distinct keys named as redis-benchmark -r names them ("key:" + 12 digits), so every contender, redis-benchmark
+            // included, makes the server store the same number of keys of the same length.
+            string[] keys = Enumerable.Range(0, burst).Select(i => "key:" + i.ToString("D12", CultureInfo.InvariantCulture)).ToArray();
             byte[][] rawSets = keys.Select(k => RawSocket.Encode("SET", k, _value)).ToArray();
             string pipeName = "Pipelined SETs (" + burst.ToString("#,0", CultureInfo.InvariantCulture) + " x 100 B, 1 connection)";
             var pipe = new List<Contender>
             {
                 new("raw socket yardstick (burst)", () => new Sample(_raw.Burst(rawSets, 5)), isReference: true),
             };
-            if (haveBenchmark) pipe.Add(new("redis-benchmark -c 1 -P 100", () => new Sample(External.RedisBenchmark(_host, _port, "set", burst, 1, 100))));
+            if (haveBenchmark)
+                pipe.Add(new("redis-benchmark -c 1 -P 100 -r " + burst.ToString(CultureInfo.InvariantCulture), () => new Sample(External.RedisBenchmark(_host, _port, "set", burst, 1, 100, burst))));
             pipe.Add(new("StackExchange.Redis IBatch", () =>
             {
                 var clock = Stopwatch.StartNew();
@@ -242,7 +245,7 @@ public static class BenchProgram
             scenarios.Add(new Scenario(pipeName, "ops/s", Better.Higher, rounds, pipe.ToArray()));
             const string psPipe = "PSRedis Pipeline(transaction: false)";
             targets.Add(new Target(pipeName, psPipe, ">= 0.7x raw burst", f => Ratio(f(pipeName, psPipe), f(pipeName, "raw socket yardstick (burst)"), 0.7)));
-            targets.Add(new Target(pipeName, psPipe, "> redis-benchmark -P 100", f => Ratio(f(pipeName, psPipe), f(pipeName, "redis-benchmark -c 1 -P 100"), 1.0)));
+            targets.Add(new Target(pipeName, psPipe, "> redis-benchmark -P 100", f => Ratio(f(pipeName, psPipe), f(pipeName, "redis-benchmark -c 1 -P 100 -r " + burst.ToString(CultureInfo.InvariantCulture)), 1.0)));
             targets.Add(new Target(pipeName, psPipe, ">= 3x SE.Redis IBatch", f => Ratio(f(pipeName, psPipe), f(pipeName, "StackExchange.Redis IBatch"), 3.0)));
 
             // 50 threads sharing one pool.

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Threading.Tasks;
 using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Protocol

@@ -126,7 +126,7 @@ namespace PSRedis.Protocol
                 SetRequest r = requests[i];
                 try
                 {
-                    List<object?> args = BuildSet(r.Key, r.Value, ex: null, px: r.Expiry, nx: r.NotExists, xx: r.Exists,
+                    IReadOnlyList<object?> args = BuildSet(r.Key, r.Value, ex: null, px: r.Expiry, nx: r.NotExists, xx: r.Exists,
                         keepTtl: r.KeepTtl, exAt: null, pxAt: null, get: false);
                     for (int a = 0; a < args.Count; a++) RespWriter.CheckArgument(args[a], a);
                     commands.Add(args);

@@ -30,12 +30,14 @@ namespace PSRedis.Protocol
             return Run(BuildSet(key, value, ex, px, nx, xx, keepTtl, exAt, pxAt, get: true), Reply.String);
         }
 
-        internal static List<object?> BuildSet(string key, object value, TimeSpan? ex, TimeSpan? px, bool nx, bool xx,
+        internal static IReadOnlyList<object?> BuildSet(string key, object value, TimeSpan? ex, TimeSpan? px, bool nx, bool xx,
             bool keepTtl, DateTimeOffset? exAt, DateTimeOffset? pxAt, bool get)
         {
             if (nx && xx) throw new RedisDataException("SET: nx and xx are mutually exclusive.");
             int expiries = (ex.HasValue ? 1 : 0) + (px.HasValue ? 1 : 0) + (exAt.HasValue ? 1 : 0) + (pxAt.HasValue ? 1 : 0) + (keepTtl ? 1 : 0);
             if (expiries > 1) throw new RedisDataException("SET: give at most one of ex, px, exAt, pxAt and keepTtl.");
+            // The plain SET is by far the most common (and is queued by the hundred thousand in pipelines): no list for it.
+            if (expiries == 0 && !nx && !xx && !get) return new object?[] { "SET", key, value };
             var args = new List<object?>(8) { "SET", key, value };
             if (ex.HasValue) { args.Add("EX"); args.Add(Args.WholeSeconds(ex.Value, "ex")); }
             if (px.HasValue) { args.Add("PX"); args.Add(Args.WholeMilliseconds(px.Value, "px")); }

@@ -20,7 +20,7 @@ namespace PSRedis.Protocol
         private static readonly object?[] UnwatchCommand = { "UNWATCH" };
 
         private readonly RedisClient _client;
-        private readonly List<QueuedCommand> _queue = new List<QueuedCommand>();
+        private readonly ChunkedList<QueuedCommand> _queue = new ChunkedList<QueuedCommand>();
         private readonly Dictionary<string, RedisScript> _scripts = new Dictionary<string, RedisScript>(StringComparer.Ordinal);
         // Held only while executing, or from Watch until Execute/Reset: WATCH lives on one connection.
         private IRedisConnection? _connection;
@@ -164,7 +164,7 @@ namespace PSRedis.Protocol
             if (IsImmediate) return Immediate(args, parse, blockFor);
             var copy = new object?[args.Count];
             for (int i = 0; i < copy.Length; i++) copy[i] = args[i];
-            _queue.Add(new QueuedCommand(copy, r => parse(r), blockFor));
+            _queue.Add(new QueuedCommand(copy, parse, Boxing<T>.Parse, blockFor));
             return default!;
         }
 
@@ -216,15 +216,18 @@ namespace PSRedis.Protocol
                 {
                     connection.SendCommands(TransactionCommands());
                     inFlight = true;
-                    IList<object?> results = ReadTransaction(connection, raiseOnError, ref inFlight);
-                    return results;
+                    return ReadTransaction(connection, raiseOnError, ref inFlight);
                 }
                 connection.SendCommands(QueuedArgs());
                 inFlight = true;
-                var replies = new RespValue[_queue.Count];
-                for (int i = 0; i < replies.Length; i++) replies[i] = ReadOne(connection, _queue[i].BlockFor, errorsAsValues: true);
+                // Each reply is parsed as it is read (no array of 100,000 raw replies kept until the end); a parser's
+                // RedisException stays in its slot, so the reading always goes on to the last reply.
+                var results = new List<object?>(_queue.Count);
+                RedisException? first = null;
+                for (int i = 0; i < _queue.Count; i++) results.Add(ParseOne(i, ReadOne(connection, _queue[i].BlockFor, errorsAsValues: true), ref first));
                 inFlight = false;
-                return ParseAll(replies, raiseOnError);
+                if (raiseOnError && first != null) throw first;
+                return results;
             }
             catch when (inFlight)
             {
@@ -267,42 +270,33 @@ namespace PSRedis.Protocol
                 throw new RedisResponseException("Wrong number of response items from pipeline execution: "
                     + items.Count.ToString(CultureInfo.InvariantCulture) + " for " + _queue.Count.ToString(CultureInfo.InvariantCulture) + " commands.");
             }
-            var replies = new RespValue[items.Count];
-            for (int i = 0; i < replies.Length; i++) replies[i] = items[i];
-            return ParseAll(replies, raiseOnError);
-        }
-
-        private IList<object?> ParseAll(RespValue[] replies, bool raiseOnError)
-        {
-            var results = new List<object?>(replies.Length);
+            var results = new List<object?>(items.Count);
             RedisException? first = null;
-            for (int i = 0; i < replies.Length; i++)
-            {
-                object? result;
-                if (replies[i].IsError)
-                {
-                    RedisException error = ErrorFor(replies[i], i);
-                    first ??= error;
-                    result = error;
-                }
-                else
-                {
-                    try
-                    {
-                        result = _queue[i].Parse(replies[i]);
-                    }
-                    catch (RedisException ex)
-                    {
-                        // A reply its parser cannot read is that command's failure, not the batch's.
-                        Annotate(ex, i);
-                        first ??= ex;
-                        result = ex;
-                    }
-                }
-                results.Add(result);
-            }
+            for (int i = 0; i < items.Count; i++) results.Add(ParseOne(i, items[i], ref first));
             if (raiseOnError && first != null) throw first;
             return results;
+        }
+
+        /// <summary>Command <paramref name="index"/>'s result: its parsed reply, or its error (the first one noted in <paramref name="first"/>).</summary>
+        private object? ParseOne(int index, RespValue reply, ref RedisException? first)
+        {
+            if (reply.IsError)
+            {
+                RedisException error = ErrorFor(reply, index);
+                first ??= error;
+                return error;
+            }
+            try
+            {
+                return _queue[index].Parse(reply);
+            }
+            catch (RedisException ex)
+            {
+                // A reply its parser cannot read is that command's failure, not the batch's.
+                Annotate(ex, index);
+                first ??= ex;
+                return ex;
+            }
         }
 
         private RedisResponseException ErrorFor(RespValue reply, int index)
@@ -369,18 +363,51 @@ namespace PSRedis.Protocol
             "RedisPipeline (" + (IsTransaction ? "transaction, " : "") + _queue.Count.ToString(CultureInfo.InvariantCulture) + " queued"
             + (_watching ? ", watching" : "") + ") " + _client.Options;
 
-        private sealed class QueuedCommand
+        /// <summary>
+        /// One queued command, stored inline in the queue: a pipeline of 100,000 commands keeps 100,000 of these alive
+        /// until Execute, and every object per command would be copied by each garbage collection on the way. The typed
+        /// parser stays as it came (method groups are cached delegates) and a per-type static adapter boxes its result.
+        /// </summary>
+        private readonly struct QueuedCommand
         {
-            public QueuedCommand(object?[] args, Func<RespValue, object?> parse, TimeSpan? blockFor)
+            private readonly Delegate _parser;
+            private readonly Func<Delegate, RespValue, object?> _adapter;
+
+            public QueuedCommand(object?[] args, Delegate parser, Func<Delegate, RespValue, object?> adapter, TimeSpan? blockFor)
             {
                 Args = args;
-                Parse = parse;
+                _parser = parser;
+                _adapter = adapter;
                 BlockFor = blockFor;
             }
 
             public object?[] Args { get; }
-            public Func<RespValue, object?> Parse { get; }
             public TimeSpan? BlockFor { get; }
+
+            public object? Parse(RespValue reply) => _adapter(_parser, reply);
         }
+
+        private static class Boxing<T>
+        {
+            internal static readonly Func<Delegate, RespValue, object?> Parse = (parser, reply) => Box(((Func<RespValue, T>)parser)(reply));
+
+            // The common results of queued writes (SET's true, HSET's and DEL's 0 and 1) come back as shared boxes.
+            private static object? Box(T value)
+            {
+                if (typeof(T) == typeof(bool)) return (bool)(object)value! ? BoxedTrue : BoxedFalse;
+                if (typeof(T) == typeof(long))
+                {
+                    long n = (long)(object)value!;
+                    if (n == 0) return BoxedZero;
+                    if (n == 1) return BoxedOne;
+                }
+                return value;
+            }
+        }
+
+        private static readonly object BoxedTrue = true;
+        private static readonly object BoxedFalse = false;
+        private static readonly object BoxedZero = 0L;
+        private static readonly object BoxedOne = 1L;
     }
 }

@@ -62,7 +62,7 @@ namespace PSRedis.Protocol.Resp
             byte prefix = ReadByte();
             switch (prefix)
             {
-                case (byte)'+': return RespValue.SimpleString(ReadLineBytes());
+                case (byte)'+': return ReadSimpleString();
                 case (byte)'-': return RespValue.Error(ReadLineBytes());
                 case (byte)':': return RespValue.Integer(ReadLineInteger());
                 case (byte)'$':
@@ -109,7 +109,7 @@ namespace PSRedis.Protocol.Resp
                     // The attributed reply counts as one level deeper, so a run of attribute headers is bounded
                     // by MaxDepth like any nesting (it used to recurse at the same depth without limit).
                     RespValue value = Read(depth + 1);
-                    value = value.Type == RespType.Null || value.Type == RespType.Boolean ? CloneShared(value) : value;
+                    value = value.Type == RespType.Null || value.Type == RespType.Boolean || ReferenceEquals(value, RespValue.Ok) ? CloneShared(value) : value;
                     // Two attribute headers in a row both describe the reply: keep the entries of both.
                     value.Attributes = value.Attributes == null ? attributes : MergeAttributes(attributes, value.Attributes);
                     return value;
@@ -129,7 +129,9 @@ namespace PSRedis.Protocol.Resp
 
         // Null and booleans are shared instances; one carrying attributes must be its own copy.
         private static RespValue CloneShared(RespValue value) =>
-            value.Type == RespType.Null ? RespValue.FreshNull() : RespValue.FreshBoolean(value.BooleanValue);
+            value.Type == RespType.Null ? RespValue.FreshNull()
+            : value.Type == RespType.SimpleString ? RespValue.SimpleString(new[] { (byte)'O', (byte)'K' })
+            : RespValue.FreshBoolean(value.BooleanValue);
 
         private RespValue ReadAggregate(RespType type, int itemsPerEntry, int depth)
         {
@@ -195,6 +197,18 @@ namespace PSRedis.Protocol.Resp
         }
 
         /// <summary>Reads a line into a new array, without its CRLF.</summary>
+        /// <summary>"+OK", the reply of most writes, is one shared value: a pipeline of writes keeps none per command.</summary>
+        private RespValue ReadSimpleString()
+        {
+            int length = FindLine();
+            if (length == 2 && _buffer[_pos] == (byte)'O' && _buffer[_pos + 1] == (byte)'K')
+            {
+                _pos += 4;
+                return RespValue.Ok;
+            }
+            return RespValue.SimpleString(ReadLineBytes());
+        }
+
         private byte[] ReadLineBytes()
         {
             int length = FindLine();

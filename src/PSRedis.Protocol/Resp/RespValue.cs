@@ -33,6 +33,8 @@ namespace PSRedis.Protocol.Resp
         public static readonly RespValue Null = new RespValue(RespType.Null);
         public static readonly RespValue True = new RespValue(RespType.Boolean) { _integer = 1 };
         public static readonly RespValue False = new RespValue(RespType.Boolean) { _integer = 0 };
+        /// <summary>The simple string OK, shared by every reader (its bytes must not be changed).</summary>
+        public static readonly RespValue Ok = new RespValue(RespType.SimpleString) { _bytes = new[] { (byte)'O', (byte)'K' } };
         private static readonly RespValue[] NoItems = new RespValue[0];
 
         private byte[]? _bytes;

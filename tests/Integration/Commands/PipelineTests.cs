@@ -68,6 +68,42 @@ namespace PSRedis.Tests.Integration.Commands
         }
 
         [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void ThousandsOfCommandsKeepTheirResultsAndAnErrorItsIndexPastTheFirstThousands(bool transaction)
+        {
+            // The queue is kept in chunks of 1,024 and results are parsed as replies arrive: positions must survive both.
+            string list = _p + "many:list", counter = _p + "many:n";
+            _client.Execute(new object?[] { "RPUSH", list, "x" });
+            using RedisPipeline pipe = _client.Pipeline(transaction);
+            const int count = 2600, failing = 2049;
+            for (int i = 0; i < count; i++)
+            {
+                if (i == failing) pipe.Incr(list); // WRONGTYPE
+                else if (i % 3 == 0) pipe.Set(_p + "many:" + i, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                else if (i % 3 == 1) pipe.Incr(counter);
+                else pipe.Exists(_p + "many:" + (i - 2));
+            }
+            IList<object?> results = pipe.Execute(raiseOnError: false);
+
+            Assert.Equal(count, results.Count);
+            long expectedCounter = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (i == failing)
+                {
+                    var error = Assert.IsType<RedisResponseException>(results[i]);
+                    Assert.Equal("WRONGTYPE", error.ErrorCode);
+                    Assert.Equal(failing, error.Data["PipelineCommandIndex"]);
+                    Assert.StartsWith("INCRBY " + list, (string)error.Data["PipelineCommand"]!);
+                }
+                else if (i % 3 == 0) Assert.Equal(true, results[i]);
+                else if (i % 3 == 1) Assert.Equal(++expectedCounter, results[i]);
+                else Assert.Equal(i - 2 == failing ? 0L : 1L, results[i]); // the key SET two commands earlier (not where INCR failed)
+            }
+        }
+
+        [Theory]
         [InlineData(false, 2)]
         [InlineData(true, 2)]
         [InlineData(false, 3)]

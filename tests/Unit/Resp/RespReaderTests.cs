@@ -279,6 +279,23 @@ namespace PSRedis.Tests.Unit
             Assert.Null(reader.ReadValue().Attributes);
         }
 
+        [Fact]
+        public void Ok_replies_share_one_instance_but_an_attributed_ok_gets_its_own()
+        {
+            var reader = new RespReader(new MemoryStream(A("+OK\r\n|1\r\n+a\r\n+b\r\n+OK\r\n+OK\r\n+OKAY\r\n+O\r\n")));
+            RespValue plain = reader.ReadValue();
+            RespValue attributed = reader.ReadValue();
+            RespValue again = reader.ReadValue();
+            Assert.Same(RespValue.Ok, plain);
+            Assert.NotSame(RespValue.Ok, attributed);
+            Assert.Equal("OK", attributed.AsString());
+            Assert.NotNull(attributed.Attributes);
+            Assert.Same(RespValue.Ok, again);
+            Assert.Null(RespValue.Ok.Attributes);
+            Assert.Equal("OKAY", reader.ReadValue().AsString()); // only the exact line "OK" is shared
+            Assert.Equal("O", reader.ReadValue().AsString());
+        }
+
         // ---------- malformed input ----------
 
         [Theory]
