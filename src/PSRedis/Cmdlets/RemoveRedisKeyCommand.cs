@@ -52,8 +52,8 @@ namespace PSRedis.Cmdlets
         /// Keys as Get-RedisKey emits them. Bound as they are, which costs PowerShell far less per key than binding
         /// the Key property by name: the fast path of Get-RedisKey | Remove-RedisKey.
         /// </summary>
+        // No [ValidateNotNull]: a mandatory parameter refuses null already, and the attribute ran once more per key.
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-        [ValidateNotNull]
         public RedisKeyInfo? InputObject { get; set; }
 
         /// <summary>
