@@ -195,20 +195,17 @@ namespace PSRedis.Protocol.Resp
         {
             Ensure(24);
             _buffer[_count++] = prefix;
-            if (value == 0)
+            // Lengths and counts are never negative. Digits are written from the end of their known width: the
+            // generic Array.Reverse this replaced showed up in the profile of a pipelined SET.
+            int width = 1;
+            for (long rest = value / 10; rest > 0; rest /= 10) width++;
+            int end = _count + width;
+            for (int i = end - 1; i >= _count; i--)
             {
-                _buffer[_count++] = (byte)'0';
+                _buffer[i] = (byte)('0' + (int)(value % 10));
+                value /= 10;
             }
-            else
-            {
-                int start = _count;
-                while (value > 0)
-                {
-                    _buffer[_count++] = (byte)('0' + (int)(value % 10));
-                    value /= 10;
-                }
-                Array.Reverse(_buffer, start, _count - start);
-            }
+            _count = end;
             _buffer[_count++] = (byte)'\r';
             _buffer[_count++] = (byte)'\n';
         }
