@@ -58,6 +58,19 @@ Describe 'Removing keys' {
         $summary.Removed | Should -Be 2
         $summary.Batches | Should -Be 2
     }
+
+    It 'takes strings and objects with Key and Connection properties from the pipeline' {
+        New-TestKeys 'piped:' 4
+        ("${Prefix}piped:0" | Remove-RedisKey -PassThru).Removed | Should -Be 1
+        ([pscustomobject]@{ Key = @("${Prefix}piped:1", "${Prefix}piped:2"); Connection = $Conn } | Remove-RedisKey -PassThru).Removed | Should -Be 2
+        Test-RedisKey "${Prefix}piped:3" -Connection $Conn | Should -BeTrue
+    }
+
+    It 'refuses a piped object without a Key property and removes nothing' {
+        $summary = @{ Name = 'no key' } | Remove-RedisKey -PassThru -ErrorVariable bad -ErrorAction SilentlyContinue
+        $summary.Requested | Should -Be 0
+        $bad[0].FullyQualifiedErrorId | Should -Be 'PSRedis.NotAKey,PSRedis.Cmdlets.RemoveRedisKeyCommand'
+    }
 }
 
 Describe 'Key objects bind to the key cmdlets' {

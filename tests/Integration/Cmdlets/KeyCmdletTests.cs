@@ -132,7 +132,8 @@ public sealed class KeyCmdletTests : IDisposable
     [Fact]
     public void RemoveTakesKeyObjectsStringsAndObjectsWithAKeyProperty_AndAnEmptyPipeline()
     {
-        // Get-RedisKey's objects bind as -InputObject (with their own connection); other objects bind Key by name.
+        // Everything piped binds as -InputObject: Get-RedisKey's objects with their own connection, strings as keys,
+        // other objects through their Key property.
         PowerShellResult r = Run("""
             Connect-Redis -Url $Url
             0..2 | ForEach-Object { Set-RedisValue -Key "${P}mix:$_" -Value x }
@@ -143,6 +144,30 @@ public sealed class KeyCmdletTests : IDisposable
             @(Get-RedisKey -Match "${P}mix:*").Count
             """).ShouldSucceed();
         Assert.Equal(new object[] { 1L, 1L, 1L, 0L, 0 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void RemoveReadsKeyAndConnectionFromAnyPipedObject_AndRefusesObjectsWithoutAKey()
+    {
+        // One pipeline parameter set: the cmdlet reads Key (one or several) and Connection from each object itself.
+        PowerShellResult r = Run("""
+            $c5 = Connect-Redis -Url ($Url -replace '/0$','/5') -Name db5 -PassThru
+            Connect-Redis -Url $Url -Name db0
+            Set-RedisValue -Key "${P}obj:a" -Value x -Connection $c5
+            Set-RedisValue -Key "${P}obj:a" -Value y
+            ([pscustomobject]@{ Key = "${P}obj:a"; Connection = $c5 } | Remove-RedisKey -PassThru).Removed
+            Test-RedisKey "${P}obj:a" -Connection $c5
+            Test-RedisKey "${P}obj:a"
+            1..3 | ForEach-Object { Set-RedisValue -Key "${P}obj:$_" -Value z }
+            ([pscustomobject]@{ Key = @("${P}obj:1", "${P}obj:2") } | Remove-RedisKey -PassThru).Removed
+            Set-RedisValue -Key 42 -Value n
+            (42 | Remove-RedisKey -PassThru).Removed
+            (@{ Name = 'no key here' } | Remove-RedisKey -PassThru -ErrorVariable bad -ErrorAction SilentlyContinue).Requested
+            $bad[0].FullyQualifiedErrorId
+            Test-RedisKey "${P}obj:3"
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { 1L, false, true, 2L, 1L, 0L, "PSRedis.NotAKey,PSRedis.Cmdlets.RemoveRedisKeyCommand", true },
+            r.Output.Select(o => o.BaseObject));
     }
 
     [Fact]
