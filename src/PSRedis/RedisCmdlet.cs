@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Management.Automation;
 using PSRedis.Protocol;
 
@@ -53,6 +54,33 @@ namespace PSRedis
         /// </summary>
         protected static void QueueInBatch(RedisConnection connection, object? target, Action<RedisCommands> queue,
             Func<object?, object?>? shape = null) => BatchScope.Queue(connection, target, queue, shape);
+
+        /// <summary>The longest single server-side wait of a blocking cmdlet: how long Ctrl+C may take to be noticed.</summary>
+        internal static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
+
+        /// <summary>
+        /// Runs a blocking command (<paramref name="once"/>, given how long the server may wait this time) in waits of at
+        /// most <see cref="WaitSlice"/> until it returns true or <paramref name="timeout"/> has passed (zero: forever).
+        /// A blocking read cannot be interrupted from PowerShell's stop thread, so one long wait would ignore Ctrl+C until
+        /// it ended; between slices a stopped pipeline ends the cmdlet. Only for commands whose repeat is the same wait
+        /// (BLPOP, XREADGROUP &gt;): a slice that returns nothing has consumed nothing.
+        /// </summary>
+        protected bool WaitInSlices(TimeSpan timeout, Func<TimeSpan, bool> once)
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                TimeSpan slice = WaitSlice;
+                if (timeout > TimeSpan.Zero)
+                {
+                    TimeSpan left = timeout - clock.Elapsed;
+                    if (left <= TimeSpan.Zero) return false;
+                    if (left < slice) slice = left;
+                }
+                if (once(slice)) return true;
+                if (Stopping) throw new PipelineStoppedException();
+            }
+        }
 
         /// <summary>
         /// For cmdlets that need their replies while they run (SCAN, PING timing, closing a connection): a terminating

@@ -114,16 +114,22 @@ namespace PSRedis.Cmdlets
             object? value = null;
             try
             {
-                if (AsByteArray)
+                Func<TimeSpan, bool> pop = wait =>
                 {
-                    KeyValuePair<string, byte[]>? popped = commands.BlockingPopBytes(keys, Timeout, Right);
-                    if (popped.HasValue) { key = popped.Value.Key; value = popped.Value.Value; }
-                }
-                else
-                {
-                    ListPopResult? popped = Right ? commands.BRPop(keys, Timeout) : commands.BLPop(keys, Timeout);
+                    if (AsByteArray)
+                    {
+                        KeyValuePair<string, byte[]>? bytes = commands.BlockingPopBytes(keys, wait, Right);
+                        if (bytes.HasValue) { key = bytes.Value.Key; value = bytes.Value.Value; }
+                        return bytes.HasValue;
+                    }
+                    ListPopResult? popped = Right ? commands.BRPop(keys, wait) : commands.BLPop(keys, wait);
                     if (popped != null) { key = popped.Key; value = popped.Value; }
-                }
+                    return popped != null;
+                };
+                // In a batch the command is only queued (one wait, run with the batch); alone it waits in slices so
+                // Ctrl+C is noticed within a second even with -Timeout 0.
+                if (IsBatching(connection)) pop(Timeout);
+                else WaitInSlices(Timeout, pop);
             }
             catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
             {

@@ -158,7 +158,22 @@ namespace PSRedis.Cmdlets
             try
             {
                 RedisCommands commands = CommandsFor(connection);
-                IDictionary<string, IList<StreamEntry>> result = commands.XRead(streams, CountOrNull, Block);
+                IDictionary<string, IList<StreamEntry>> result;
+                if (Block.HasValue && !IsBatching(connection))
+                {
+                    // Waiting in slices (so Ctrl+C is noticed) repeats the XREAD: '$' must become the id it stands for
+                    // now, or an entry added between two slices would be skipped.
+                    foreach (string key in keys)
+                    {
+                        if (streams[key] == "$") streams[key] = LastId(commands, key);
+                    }
+                    result = new Dictionary<string, IList<StreamEntry>>();
+                    WaitInSlices(Block.Value, wait => (result = commands.XRead(streams, CountOrNull, wait)).Count > 0);
+                }
+                else
+                {
+                    result = commands.XRead(streams, CountOrNull, Block);
+                }
                 if (!IsBatching(connection)) Emit(result, keys, null, null, connection);
             }
             catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
@@ -182,12 +197,12 @@ namespace PSRedis.Cmdlets
                 IDictionary<string, IList<StreamEntry>> result;
                 try
                 {
-                    result = commands.XReadGroup(Group!, Consumer!, streams, CountOrNull, Block, NoAck);
+                    result = ReadGroupOnce(commands, streams, batching);
                 }
                 catch (RedisResponseException e) when (CreateGroup && !batching && e.ErrorCode == "NOGROUP")
                 {
                     foreach (string key in keys) EnsureGroup(connection, key);
-                    result = commands.XReadGroup(Group!, Consumer!, streams, CountOrNull, Block, NoAck);
+                    result = ReadGroupOnce(commands, streams, batching);
                 }
                 if (!batching) Emit(result, keys, Group, Consumer, connection);
             }
@@ -195,6 +210,25 @@ namespace PSRedis.Cmdlets
             {
                 WriteRedisError(e, connection, Target(keys));
             }
+        }
+
+        /// <summary>
+        /// XREADGROUP; a blocking read of new entries ('&gt;') waits in slices so Ctrl+C is noticed (a slice that returns
+        /// nothing has delivered nothing). Pending entries ('0') never block, and in a batch the command is only queued.
+        /// </summary>
+        private IDictionary<string, IList<StreamEntry>> ReadGroupOnce(RedisCommands commands, Dictionary<string, string> streams, bool batching)
+        {
+            if (!Block.HasValue || batching || Pending) return commands.XReadGroup(Group!, Consumer!, streams, CountOrNull, Block, NoAck);
+            IDictionary<string, IList<StreamEntry>> result = new Dictionary<string, IList<StreamEntry>>();
+            WaitInSlices(Block.Value, wait => (result = commands.XReadGroup(Group!, Consumer!, streams, CountOrNull, wait, NoAck)).Count > 0);
+            return result;
+        }
+
+        /// <summary>The id '$' stands for at this moment: the stream's newest entry, or 0-0 for an empty or missing stream.</summary>
+        private static string LastId(RedisCommands commands, string key)
+        {
+            IList<StreamEntry> newest = commands.XRevRange(key, "+", "-", 1);
+            return newest.Count > 0 ? newest[0].Id : "0-0";
         }
 
         /// <summary>XGROUP CREATE key group 0 MKSTREAM; a group that exists already (BUSYGROUP) is what we wanted.</summary>

@@ -308,4 +308,36 @@ public sealed class SortedSetStreamCmdletTests : IDisposable
         Assert.Equal(new object[] { "hi" }, Values(r));
         Assert.InRange(clock.Elapsed.TotalSeconds, 0.3, 9);
     }
+
+    [Fact]
+    public async Task ALongBlockingReadReturnsAnEntryAddedAfterItsFirstSlice_AndNoOlderOne()
+    {
+        // The wait runs in one-second slices (for Ctrl+C) and '$' is resolved to the newest id once, before the first:
+        // the entry added in the second slice comes back, the one that was there before the read does not.
+        using var writer = RedisClient.FromUrl(_url);
+        writer.XAdd(_prefix + "slow", new Dictionary<string, object> { ["msg"] = "old" });
+        Task add = Task.Run(() =>
+        {
+            Thread.Sleep(1600);
+            writer.XAdd(_prefix + "slow", new Dictionary<string, object> { ["msg"] = "new" });
+        });
+        PowerShellResult r = Run("Read-RedisStream \"${P}slow\" -Block 10 | ForEach-Object { $_.Fields.msg }").ShouldSucceed();
+        await add;
+        Assert.Equal(new object[] { "new" }, Values(r));
+    }
+
+    [Fact]
+    public void StoppingAPipelineEndsAForeverGroupReadWithinASlice()
+    {
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = _ps.Runspace;
+        ps.AddScript("Read-RedisStream \"" + _prefix + "quiet\" -Group g -Consumer c -CreateGroup -Block 0");
+        IAsyncResult running = ps.BeginInvoke();
+        Thread.Sleep(1500);
+        Assert.False(running.IsCompleted, "the read should still be waiting");
+        IAsyncResult stopping = ps.BeginStop(null, null); // not Stop(): a wait that ignores it must fail this test, not hang it
+        Assert.True(stopping.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5)), "the pipeline did not stop within 5 s");
+        ps.EndStop(stopping);
+        Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+    }
 }
