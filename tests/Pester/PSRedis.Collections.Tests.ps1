@@ -132,6 +132,26 @@ Describe 'Lists' {
             $job | Wait-Job | Remove-Job
         }
     }
+
+    It 'ends a forever wait when the pipeline is stopped (Ctrl+C)' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Manifest, $Url, $Key)
+                Import-Module $Manifest
+                Connect-Redis -Url $Url -Name waiter
+                Pop-RedisList $Key -Timeout 0
+            }).AddArgument($ModuleManifest).AddArgument($RedisUrl).AddArgument("${Prefix}never")
+            $running = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 2500
+            $running.IsCompleted | Should -BeFalse
+            $stopping = $ps.BeginStop($null, $null)
+            $stopping.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(5)) | Should -BeTrue
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        } finally {
+            $ps.Dispose()
+        }
+    }
 }
 
 Describe 'Sets' {
