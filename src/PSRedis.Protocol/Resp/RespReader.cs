@@ -127,10 +127,10 @@ namespace PSRedis.Protocol.Resp
             return RespValue.Aggregate(RespType.Attribute, items);
         }
 
-        // Null and booleans are shared instances; one carrying attributes must be its own copy.
+        // Null, booleans and OK are shared instances; one carrying attributes must be its own copy.
         private static RespValue CloneShared(RespValue value) =>
             value.Type == RespType.Null ? RespValue.FreshNull()
-            : value.Type == RespType.SimpleString ? RespValue.SimpleString(new[] { (byte)'O', (byte)'K' })
+            : value.Type == RespType.SimpleString ? RespValue.SimpleString("OK")
             : RespValue.FreshBoolean(value.BooleanValue);
 
         private RespValue ReadAggregate(RespType type, int itemsPerEntry, int depth)
@@ -196,7 +196,6 @@ namespace PSRedis.Protocol.Resp
             return _buffer[_pos++];
         }
 
-        /// <summary>Reads a line into a new array, without its CRLF.</summary>
         /// <summary>"+OK", the reply of most writes, is one shared value: a pipeline of writes keeps none per command.</summary>
         private RespValue ReadSimpleString()
         {
@@ -206,12 +205,15 @@ namespace PSRedis.Protocol.Resp
                 _pos += 4;
                 return RespValue.Ok;
             }
-            return RespValue.SimpleString(ReadLineBytes());
+            return RespValue.SimpleString(TakeLine(length));
         }
 
-        private byte[] ReadLineBytes()
+        /// <summary>Reads a line into a new array, without its CRLF.</summary>
+        private byte[] ReadLineBytes() => TakeLine(FindLine());
+
+        /// <summary>The line <see cref="FindLine"/> measured, copied out, and the position moved past its CRLF.</summary>
+        private byte[] TakeLine(int length)
         {
-            int length = FindLine();
             var line = new byte[length];
             Buffer.BlockCopy(_buffer, _pos, line, 0, length);
             _pos += length + 2;
