@@ -231,16 +231,7 @@ public sealed class CollectionCmdletTests : IDisposable
     public void StoppingAPipelineEndsAForeverBlockingPopWithinASliceAndLeavesTheConnectionUsable()
     {
         // Ctrl+C in a console is PowerShell.Stop(): with -Timeout 0 the wait must end within about a second.
-        using var ps = System.Management.Automation.PowerShell.Create();
-        ps.Runspace = _ps.Runspace;
-        ps.AddScript("Pop-RedisList \"" + _prefix + "never\" -Timeout 0");
-        IAsyncResult running = ps.BeginInvoke();
-        Thread.Sleep(1500); // well into the wait, past its first slice
-        Assert.False(running.IsCompleted, "the pop should still be waiting");
-        IAsyncResult stopping = ps.BeginStop(null, null); // not Stop(): a wait that ignores it must fail this test, not hang it
-        Assert.True(stopping.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5)), "the pipeline did not stop within 5 s");
-        ps.EndStop(stopping);
-        Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        _ps.AssertStopsWhileRunning("Pop-RedisList \"" + _prefix + "never\" -Timeout 0", TimeSpan.FromSeconds(1.5)); // past its first slice
 
         _client.RPush(_prefix + "after", "v");
         PowerShellResult r = Run("Pop-RedisList \"${P}after\" -Timeout 5").ShouldSucceed();

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Threading;
 using Xunit;
 
 namespace PSRedis.Tests.Integration.Infrastructure;
@@ -107,6 +108,25 @@ public sealed class PowerShellHost : IDisposable
             terminating,
             ps.Streams.Verbose.Select(v => v.Message).ToList(),
             ps.Streams.Warning.Select(w => w.Message).ToList());
+    }
+
+    /// <summary>
+    /// Starts <paramref name="script"/>, checks it is still running after <paramref name="runFor"/>, then stops it as
+    /// Ctrl+C does and asserts it stopped within 5 s. BeginStop rather than Stop: a script that ignores the stop must
+    /// fail the test, not hang it.
+    /// </summary>
+    public void AssertStopsWhileRunning(string script, TimeSpan runFor)
+    {
+        using PowerShell ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        IAsyncResult running = ps.BeginInvoke();
+        Thread.Sleep(runFor);
+        Assert.False(running.IsCompleted, "the script should still be running: " + script);
+        IAsyncResult stopping = ps.BeginStop(null, null);
+        Assert.True(stopping.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5)), "the pipeline did not stop within 5 s: " + script);
+        ps.EndStop(stopping);
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
     }
 
     public void Dispose() => _runspace.Dispose();
