@@ -43,11 +43,17 @@ namespace PSRedis
         }
     }
 
-    /// <summary>One runspace's connections by name (case-insensitive) and its default.</summary>
+    /// <summary>
+    /// One runspace's connections by name (case-insensitive) and its default. Only Disconnect-Redis (or the end of
+    /// the runspace) closes a connection: a connection object a script holds is never closed behind its back, even
+    /// when a later Connect-Redis takes over its name.
+    /// </summary>
     internal sealed class SessionConnections
     {
         private readonly object _lock = new object();
         private readonly Dictionary<string, RedisConnection> _byName = new Dictionary<string, RedisConnection>(StringComparer.OrdinalIgnoreCase);
+        // Every connection opened in this runspace and not closed yet, named or not, so the runspace's end closes them all.
+        private readonly HashSet<RedisConnection> _open = new HashSet<RedisConnection>();
 
         private RedisConnection? _default;
 
@@ -63,20 +69,30 @@ namespace PSRedis
             }
         }
 
-        /// <summary>Registers <paramref name="connection"/> as the default; a connection of the same name is replaced and closed.</summary>
-        internal void Add(RedisConnection connection)
+        /// <summary>
+        /// Registers <paramref name="connection"/> under its name and makes it the default. Returns the connection that
+        /// had the name before (it stays open: whoever holds it can go on using it until Disconnect-Redis), or null.
+        /// </summary>
+        internal RedisConnection? Add(RedisConnection connection)
         {
-            RedisConnection? replaced;
             lock (_lock)
             {
-                _byName.TryGetValue(connection.Name, out replaced);
+                _byName.TryGetValue(connection.Name, out RedisConnection? previous);
                 _byName[connection.Name] = connection;
+                _open.Add(connection);
+                connection.MarkUsed();
                 Default = connection;
+                return previous != null && !ReferenceEquals(previous, connection) ? previous : null;
             }
-            if (replaced != null && !ReferenceEquals(replaced, connection))
+        }
+
+        /// <summary>Makes a registered, open connection the default again (Connect-Redis repeated with the same settings).</summary>
+        internal void MakeDefault(RedisConnection connection)
+        {
+            lock (_lock)
             {
-                replaced.IsDefault = false;
-                replaced.Dispose();
+                connection.MarkUsed();
+                Default = connection;
             }
         }
 
@@ -89,22 +105,36 @@ namespace PSRedis
         }
 
         /// <summary>
-        /// Unregisters <paramref name="connection"/> (when it is the one registered under its name) and closes it.
-        /// When it was the default, the session has no default afterwards: nothing is picked silently.
+        /// Closes <paramref name="connection"/> and unregisters it (when it is the one registered under its name). When
+        /// it was the default, the most recently used connection still registered becomes the default (returned), or
+        /// none when none is left.
         /// </summary>
-        internal bool Remove(RedisConnection connection)
+        internal RedisConnection? Remove(RedisConnection connection, out bool wasDefault)
         {
-            bool removed;
+            RedisConnection? promoted = null;
             lock (_lock)
             {
-                removed = _byName.TryGetValue(connection.Name, out RedisConnection? registered) && ReferenceEquals(registered, connection);
-                if (removed) _byName.Remove(connection.Name);
-                if (ReferenceEquals(Default, connection)) Default = null;
+                if (_byName.TryGetValue(connection.Name, out RedisConnection? registered) && ReferenceEquals(registered, connection))
+                {
+                    _byName.Remove(connection.Name);
+                }
+                _open.Remove(connection);
+                wasDefault = ReferenceEquals(Default, connection);
+                if (wasDefault)
+                {
+                    foreach (RedisConnection candidate in _byName.Values)
+                    {
+                        if (candidate.IsClosed) continue;
+                        if (promoted == null || candidate.LastUsed > promoted.LastUsed) promoted = candidate;
+                    }
+                    Default = promoted;
+                }
             }
             connection.Dispose();
-            return removed;
+            return promoted;
         }
 
+        /// <summary>The registered connections (one per name).</summary>
         internal IReadOnlyList<RedisConnection> All
         {
             get
@@ -113,12 +143,22 @@ namespace PSRedis
             }
         }
 
+        /// <summary>Every open connection of the session: the registered ones and those whose name was taken over.</summary>
+        internal IReadOnlyList<RedisConnection> AllOpen
+        {
+            get
+            {
+                lock (_lock) return new List<RedisConnection>(_open);
+            }
+        }
+
         internal void CloseAll()
         {
             List<RedisConnection> all;
             lock (_lock)
             {
-                all = new List<RedisConnection>(_byName.Values);
+                all = new List<RedisConnection>(_open);
+                _open.Clear();
                 _byName.Clear();
                 Default = null;
             }

@@ -19,7 +19,10 @@ namespace PSRedis
         [ValidateNotNull]
         public RedisConnection? Connection { get; set; }
 
-        /// <summary>-Connection when given, else the session default; a terminating error when there is none.</summary>
+        /// <summary>
+        /// -Connection when given, else the session default; a terminating error when there is none or when it was
+        /// closed. Marks it used, which decides the next default when the default is closed.
+        /// </summary>
         protected RedisConnection ResolveConnection()
         {
             RedisConnection? connection = Connection ?? ConnectionRegistry.Current?.Default;
@@ -31,7 +34,22 @@ namespace PSRedis
                     ErrorCategory.ConnectionError,
                     null));
             }
-            return connection!;
+            return EnsureOpen(connection!);
+        }
+
+        /// <summary>A terminating error naming Disconnect-Redis for a closed connection, rather than "disposed object" later.</summary>
+        protected RedisConnection EnsureOpen(RedisConnection connection)
+        {
+            if (connection.IsClosed)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException("The connection '" + connection.Name + "' was closed by Disconnect-Redis. Run Connect-Redis to open a new one."),
+                    "PSRedis.ConnectionClosed",
+                    ErrorCategory.ConnectionError,
+                    connection));
+            }
+            connection.MarkUsed();
+            return connection;
         }
 
         /// <summary>

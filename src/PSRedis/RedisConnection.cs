@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using PSRedis.Protocol;
 
 namespace PSRedis
@@ -40,11 +41,19 @@ namespace PSRedis
         /// <summary>True for the session's default connection (the one cmdlets use without -Connection).</summary>
         public bool IsDefault { get; internal set; }
 
-        /// <summary>True once Disconnect-Redis (or a replacing Connect-Redis of the same name) closed it.</summary>
+        /// <summary>True once Disconnect-Redis closed it (or the runspace that opened it ended).</summary>
         public bool IsClosed { get; private set; }
 
         /// <summary>The compiled client (PSRedis.Protocol.RedisClient); thread-safe, pooled.</summary>
         public RedisClient Client { get; }
+
+        private static long s_useClock;
+        private long _lastUsed;
+
+        /// <summary>Orders the session's connections by last use: the newest becomes the default when the default is closed.</summary>
+        internal long LastUsed => Interlocked.Read(ref _lastUsed);
+
+        internal void MarkUsed() => Interlocked.Exchange(ref _lastUsed, Interlocked.Increment(ref s_useClock));
 
         /// <summary>Closes every pooled connection of this client.</summary>
         public void Dispose()

@@ -80,6 +80,39 @@ namespace PSRedis.Protocol
         /// <summary>A copy that can be changed without affecting this one.</summary>
         public ConnectionOptions Clone() => (ConnectionOptions)MemberwiseClone();
 
+        /// <summary>
+        /// True when a client built from <paramref name="other"/> would behave exactly as one built from these options:
+        /// same server, database, credentials, TLS, timeouts and pool. Lets a repeated connect reuse what it has.
+        /// </summary>
+        public bool HasSameSettings(ConnectionOptions other)
+        {
+            if (other == null) throw new ArgumentNullException(nameof(other));
+            return string.Equals(Host, other.Host, StringComparison.OrdinalIgnoreCase)
+                && Port == other.Port
+                && UnixSocketPath == other.UnixSocketPath
+                && Database == other.Database
+                && Username == other.Username
+                && Password == other.Password
+                && UseTls == other.UseTls
+                && TlsServerName == other.TlsServerName
+                && CertificateRequirement == other.CertificateRequirement
+                && CheckHostname == other.CheckHostname
+                && CaCertificatePath == other.CaCertificatePath
+                && ClientCertificatePath == other.ClientCertificatePath
+                && ClientKeyPath == other.ClientKeyPath
+                && ClientCertificatePassword == other.ClientCertificatePassword
+                && ReferenceEquals(ClientCertificate, other.ClientCertificate)
+                && ConnectTimeout == other.ConnectTimeout
+                && SocketTimeout == other.SocketTimeout
+                && SocketKeepAlive == other.SocketKeepAlive
+                && RetryOnTimeout == other.RetryOnTimeout
+                && HealthCheckInterval == other.HealthCheckInterval
+                && ClientName == other.ClientName
+                && Protocol == other.Protocol
+                && MaxConnections == other.MaxConnections
+                && PoolTimeout == other.PoolTimeout;
+        }
+
         /// <summary>Where the connection goes, without credentials: "host:port/db" or "unix:path/db".</summary>
         public string Endpoint =>
             UnixSocketPath != null

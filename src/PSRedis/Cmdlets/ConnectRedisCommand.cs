@@ -74,6 +74,18 @@ namespace PSRedis.Cmdlets
         {
             ConnectionOptions options = BuildOptions();
             string name = Name ?? RedisConnection.DefaultName(options);
+            SessionConnections session = ConnectionRegistry.Current
+                ?? throw new InvalidOperationException("Connect-Redis must run in a PowerShell runspace.");
+
+            // Running the same Connect-Redis again (a script re-run, a dot-sourced profile) keeps what is there.
+            RedisConnection? existing = session.Get(name);
+            if (existing != null && !existing.IsClosed && existing.Client.Options.HasSameSettings(options))
+            {
+                session.MakeDefault(existing);
+                WriteVerbose("Already connected to " + options + " as '" + name + "'; it is the default connection again.");
+                if (PassThru) WriteObject(existing);
+                return;
+            }
 
             var details = new System.Collections.Generic.List<string>();
             if (options.UseTls) details.Add(options.CertificateRequirement == CertificateRequirement.None ? "TLS, certificate not checked" : "TLS");
@@ -109,9 +121,11 @@ namespace PSRedis.Cmdlets
             }
 
             var connection = new RedisConnection(name, client);
-            SessionConnections session = ConnectionRegistry.Current
-                ?? throw new InvalidOperationException("Connect-Redis must run in a PowerShell runspace.");
-            session.Add(connection);
+            RedisConnection? previous = session.Add(connection);
+            if (previous != null)
+            {
+                WriteVerbose("The name '" + name + "' now means " + options + " (before: " + previous.Url + "); the earlier connection object stays open until Disconnect-Redis -Connection closes it.");
+            }
             WriteVerbose("Connected to " + options.Endpoint + "; '" + name + "' is now the default connection.");
             if (PassThru) WriteObject(connection);
         }

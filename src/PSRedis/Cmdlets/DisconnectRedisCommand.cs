@@ -7,8 +7,8 @@ namespace PSRedis.Cmdlets
 {
     /// <summary>
     /// Disconnect-Redis: closes connections (their pools are disposed, so every socket closes) and unregisters
-    /// them. With no argument it closes the default; afterwards the session has no default until the next
-    /// Connect-Redis (no other connection is promoted silently).
+    /// them. With no argument it closes the default, and the most recently used connection left becomes the default
+    /// (said in -Verbose). Closing any other connection leaves the default as it is.
     /// </summary>
     [Cmdlet(VerbsCommunications.Disconnect, "Redis", DefaultParameterSetName = NameSet)]
     [OutputType(typeof(RedisConnection))]
@@ -23,14 +23,14 @@ namespace PSRedis.Cmdlets
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(ConnectionNameCompleter))]
-        public string? Name { get; set; }
+        public string[]? Name { get; set; }
 
         /// <summary>Connection objects (from Connect-Redis -PassThru or Get-RedisConnection), also from the pipeline.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ConnectionSet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public RedisConnection? Connection { get; set; }
 
-        /// <summary>Every connection of the session.</summary>
+        /// <summary>Every connection of the session, also those whose name a later Connect-Redis took over.</summary>
         [Parameter(Mandatory = true, ParameterSetName = AllSet)]
         public SwitchParameter All { get; set; }
 
@@ -49,7 +49,7 @@ namespace PSRedis.Cmdlets
                     targets.Add(Connection!);
                     break;
                 case AllSet:
-                    targets.AddRange(session.All);
+                    targets.AddRange(session.AllOpen);
                     break;
                 default:
                     if (Name == null)
@@ -57,20 +57,13 @@ namespace PSRedis.Cmdlets
                         RedisConnection? current = session.Default;
                         if (current == null)
                         {
-                            WriteError(new ErrorRecord(new InvalidOperationException("There is no default connection to close."),
-                                "PSRedis.NoConnection", ErrorCategory.ObjectNotFound, null));
+                            WriteVerbose("There is no default connection to close.");
                             return;
                         }
                         targets.Add(current);
                         break;
                     }
-                    var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
-                    foreach (RedisConnection c in session.All) if (pattern.IsMatch(c.Name)) targets.Add(c);
-                    if (targets.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(Name))
-                    {
-                        WriteError(new ErrorRecord(new ItemNotFoundException("No connection is named '" + Name + "'."),
-                            "PSRedis.ConnectionNotFound", ErrorCategory.ObjectNotFound, Name));
-                    }
+                    AddByName(session, Name, targets);
                     break;
             }
             foreach (RedisConnection connection in targets)
@@ -83,10 +76,34 @@ namespace PSRedis.Cmdlets
             }
             foreach (RedisConnection connection in targets)
             {
-                bool wasDefault = connection.IsDefault;
-                session.Remove(connection);
-                WriteVerbose("Closed '" + connection.Name + "' (" + connection.Url + ")" + (wasDefault ? "; the session has no default connection now." : "."));
+                if (connection.IsClosed) continue;
+                RedisConnection? promoted = session.Remove(connection, out bool wasDefault);
+                string after = !wasDefault ? "."
+                    : promoted != null ? "; '" + promoted.Name + "' (the most recently used) is the default connection now."
+                    : "; no connection is left, so there is no default connection now.";
+                WriteVerbose("Closed '" + connection.Name + "' (" + connection.Url + ")" + after);
                 if (PassThru) WriteObject(connection);
+            }
+        }
+
+        private void AddByName(SessionConnections session, string[] names, List<RedisConnection> targets)
+        {
+            IReadOnlyList<RedisConnection> registered = session.All;
+            foreach (string name in names)
+            {
+                var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                bool found = false;
+                foreach (RedisConnection c in registered)
+                {
+                    if (!pattern.IsMatch(c.Name)) continue;
+                    found = true;
+                    if (!targets.Contains(c)) targets.Add(c);
+                }
+                if (!found && !WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    WriteError(new ErrorRecord(new ItemNotFoundException("No connection is named '" + name + "'."),
+                        "PSRedis.ConnectionNotFound", ErrorCategory.ObjectNotFound, name));
+                }
             }
         }
     }

@@ -133,6 +133,7 @@ namespace PSRedis.Cmdlets
                 Flush();
                 Complete();
             }
+            if (!ReferenceEquals(_connection, connection)) EnsureOpen(connection);
             _connection = connection;
         }
 

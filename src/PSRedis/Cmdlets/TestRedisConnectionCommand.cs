@@ -7,7 +7,8 @@ namespace PSRedis.Cmdlets
 {
     /// <summary>
     /// Test-RedisConnection: PINGs a connection (or a URL) and reports Success and the round-trip time.
-    /// A server that cannot be reached is a result (Success = $false, Error = why), not an exception.
+    /// A server that cannot be reached, a closed connection or no connection at all is a result (Success = $false,
+    /// Error = why), not an exception, so it can sit in an if condition before anything is connected.
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "RedisConnection", DefaultParameterSetName = ConnectionSet)]
     [OutputType(typeof(RedisConnectionTestResult), ParameterSetName = new[] { ConnectionSet, UrlSet })]
@@ -23,8 +24,11 @@ namespace PSRedis.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Url { get; set; }
 
-        /// <summary>With -Url: connect and socket timeout (seconds or a TimeSpan); default 5 seconds.</summary>
-        [Parameter(ParameterSetName = UrlSet)]
+        /// <summary>
+        /// Connect and reply timeout (seconds or a TimeSpan). With -Url: default 5 seconds. For a connection: when given,
+        /// the PING goes over a new connection with these settings and this timeout; otherwise the connection's own.
+        /// </summary>
+        [Parameter]
         [SecondsTransformation]
         public TimeSpan Timeout { get; set; } = DefaultUrlTimeout;
 
@@ -34,28 +38,47 @@ namespace PSRedis.Cmdlets
 
         protected override void ProcessRecord()
         {
-            if (ParameterSetName == UrlSet) TestUrl(Url!);
-            else
-            {
-                RedisConnection connection = ResolveConnection();
-                ThrowIfBatching(connection, "it measures a PING's round trip, which a batch cannot give.");
-                TestConnection(connection);
-            }
-        }
-
-        private void TestConnection(RedisConnection connection)
-        {
-            WriteVerbose("PING " + connection.Url);
-            Emit(Ping(connection.Client, out TimeSpan? roundTrip, out string? error), connection.Name, connection.Url, roundTrip, error, connection);
-        }
-
-        private void TestUrl(string url)
-        {
             if (Timeout <= TimeSpan.Zero)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."),
                     "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
             }
+            if (ParameterSetName == UrlSet)
+            {
+                TestUrl(Url!);
+                return;
+            }
+            RedisConnection? connection = Connection ?? ConnectionRegistry.Current?.Default;
+            if (connection == null)
+            {
+                Emit(false, null, string.Empty, null, NoConnectionMessage, null);
+                return;
+            }
+            if (connection.IsClosed)
+            {
+                Emit(false, connection.Name, connection.Url, null, "The connection was closed by Disconnect-Redis.", connection);
+                return;
+            }
+            ThrowIfBatching(connection, "it measures a PING's round trip, which a batch cannot give.");
+            TestConnection(connection);
+        }
+
+        private void TestConnection(RedisConnection connection)
+        {
+            connection.MarkUsed();
+            if (!MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)))
+            {
+                WriteVerbose("PING " + connection.Url);
+                Emit(Ping(connection.Client, out TimeSpan? roundTrip, out string? error), connection.Name, connection.Url, roundTrip, error, connection);
+                return;
+            }
+            // A pooled connection's socket timeout cannot be changed for one call: test over a connection of its own.
+            ConnectionOptions options = connection.Client.Options.Clone();
+            PingOnce(options, connection.Name, connection);
+        }
+
+        private void TestUrl(string url)
+        {
             ConnectionOptions options;
             try
             {
@@ -66,13 +89,18 @@ namespace PSRedis.Cmdlets
                 ThrowTerminatingError(new ErrorRecord(e, "PSRedis.InvalidUrl", ErrorCategory.InvalidArgument, null));
                 throw; // not reached
             }
+            PingOnce(options, null, null);
+        }
+
+        private void PingOnce(ConnectionOptions options, string? name, RedisConnection? connection)
+        {
             options.ConnectTimeout = Timeout;
             options.SocketTimeout = Timeout;
             options.MaxConnections = 1;
-            WriteVerbose("PING " + options);
+            WriteVerbose("PING " + options + " (timeout " + Timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s)");
             using (var client = new RedisClient(options))
             {
-                Emit(Ping(client, out TimeSpan? roundTrip, out string? error), null, options.ToString(), roundTrip, error, null);
+                Emit(Ping(client, out TimeSpan? roundTrip, out string? error), name, options.ToString(), roundTrip, error, connection);
             }
         }
 

@@ -200,7 +200,68 @@ public sealed class ConnectionCmdletTests : IDisposable
     {
         _ps.Run("Connect-Redis -Url $Url", Vars()).ShouldSucceed();
         using var other = new PowerShellHost();
-        PowerShellResult r = other.Run("Test-RedisConnection");
+        PowerShellResult r = other.Run("Test-RedisKey x");
         Assert.StartsWith("PSRedis.NoConnection", Assert.IsType<ErrorRecord>(r.TerminatingError).FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void TestRedisConnectionWithoutAnyConnectionIsFalseAndNeverThrows()
+    {
+        PowerShellResult r = _ps.Run("Test-RedisConnection -Quiet; Test-RedisConnection").ShouldSucceed();
+        Assert.Equal(false, r.Output[0].BaseObject);
+        Assert.Equal(false, r.Output[1].Properties["Success"].Value);
+        Assert.Contains("Connect-Redis", (string?)r.Output[1].Properties["Error"].Value);
+        Assert.Empty(r.Errors);
+    }
+
+    [Fact]
+    public void TestRedisConnectionTimeoutTestsTheDefaultConnection()
+    {
+        PowerShellResult r = _ps.Run("Connect-Redis -Url $Url -Name t; $r = Test-RedisConnection -Timeout 3; $r.Success; $r.Name", Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { true, "t" }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void ConnectingAgainWithTheSameNameAndSettingsKeepsTheConnection()
+    {
+        PowerShellResult r = _ps.Run("""
+            $a = Connect-Redis -Url $Url -Name same -PassThru
+            $b = Connect-Redis -Url $Url -Name same -PassThru -Verbose
+            [object]::ReferenceEquals($a, $b)
+            $a.IsClosed
+            $a.IsDefault
+            """, Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { true, false, true }, r.Output.Select(o => o.BaseObject));
+        Assert.Contains(r.Verbose, v => v.Contains("Already connected", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AConnectionAScriptHoldsIsNeverClosedBehindItsBack()
+    {
+        PowerShellResult r = _ps.Run("""
+            $a = Connect-Redis -Url $Url -PassThru
+            Connect-Redis -Url $Url -Database 2 -Name ($a.Name) -Verbose
+            $a.IsClosed
+            $a.Client.Ping()
+            (Test-RedisConnection -Connection $a).Success
+            (Get-RedisConnection -Name $a.Name).Database
+            Disconnect-Redis -Connection $a
+            $a.IsClosed
+            """, Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { false, true, true, 2, true }, r.Output.Select(o => o.BaseObject));
+        Assert.Contains(r.Verbose, v => v.Contains("stays open until Disconnect-Redis", StringComparison.Ordinal));
+
+        // Also a plain second Connect-Redis to the default URL keeps the first object working.
+        r = _ps.Run("$x = Connect-Redis -Url $Url -Name x -PassThru; Connect-Redis -Url $Url; $x.IsClosed; (Test-RedisKey nothing-here -Connection $x)", Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { false, false }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void UsingAConnectionDisconnectRedisClosedSaysSo()
+    {
+        PowerShellResult r = _ps.Run("$c = Connect-Redis -Url $Url -Name gone -PassThru; Disconnect-Redis -Connection $c; Get-RedisValue -Key k -Connection $c", Vars());
+        ErrorRecord error = Assert.IsType<ErrorRecord>(r.TerminatingError);
+        Assert.StartsWith("PSRedis.ConnectionClosed", error.FullyQualifiedErrorId);
+        Assert.Contains("was closed by Disconnect-Redis", error.Exception.Message);
     }
 }

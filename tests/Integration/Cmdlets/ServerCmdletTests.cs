@@ -137,7 +137,7 @@ public sealed class ServerCmdletTests : IDisposable
     }
 
     [Fact]
-    public void DisconnectRedisLeavesNoConnectionBehindAndTheSessionWithoutDefault()
+    public void DisconnectRedisClosesTheDefaultAndTheMostRecentlyUsedConnectionLeftTakesOver()
     {
         string name = "psredis-disc-" + Guid.NewGuid().ToString("N")[..8];
         PowerShellResult r = Run($$"""
@@ -152,23 +152,46 @@ public sealed class ServerCmdletTests : IDisposable
         r = Run("""
             Disconnect-Redis -Verbose
             @(Get-RedisConnection).Name -join ','
-            @(Get-RedisConnection | Where-Object IsDefault).Count
+            (Get-RedisConnection | Where-Object IsDefault).Name
             $c.IsClosed
             """).ShouldSucceed();
-        Assert.Equal(new object[] { "main", 0, true }, r.Output.Select(o => o.BaseObject));
-        Assert.Contains(r.Verbose, v => v.Contains("no default connection", StringComparison.Ordinal));
+        Assert.Equal(new object[] { "main", "main", true }, r.Output.Select(o => o.BaseObject));
+        Assert.Contains(r.Verbose, v => v.Contains("'main' (the most recently used) is the default connection now", StringComparison.Ordinal));
         Assert.DoesNotContain(name, ClientList());
 
-        // No default now: a cmdlet without -Connection says so.
+        // The last one closed: no default, and a cmdlet without -Connection says so; closing nothing is quiet.
+        r = Run("Disconnect-Redis -Verbose; Disconnect-Redis").ShouldSucceed();
+        Assert.Contains(r.Verbose, v => v.Contains("no connection is left", StringComparison.Ordinal));
+        Assert.Empty(r.Errors);
         r = Run("Test-RedisKey x");
         Assert.StartsWith("PSRedis.NoConnection", r.TerminatingError?.FullyQualifiedErrorId);
 
         r = Run("""
+            Connect-Redis -Url $Url -Name main
             Disconnect-Redis -Name nope -ErrorAction SilentlyContinue -ErrorVariable e; $e[0].FullyQualifiedErrorId
             Get-RedisConnection | Disconnect-Redis -PassThru | ForEach-Object Name
             @(Get-RedisConnection).Count
             """).ShouldSucceed();
         Assert.Equal(new object[] { "PSRedis.ConnectionNotFound,PSRedis.Cmdlets.DisconnectRedisCommand", "main", 0 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void DisconnectingAnotherConnectionKeepsTheDefaultAndSeveralNamesCloseTogether()
+    {
+        PowerShellResult r = Run("""
+            Connect-Redis -Url $Url -Name a1
+            Connect-Redis -Url $Url -Name a2
+            Connect-Redis -Url $Url -Name b1
+            Connect-Redis -Url $Url -Name c1
+            Connect-Redis -Url $Url -Name main
+            Disconnect-Redis -Name b1
+            (Get-RedisConnection | Where-Object IsDefault).Name
+            $null = Test-RedisKey x -Connection (Get-RedisConnection a1)
+            Disconnect-Redis -Name 'a*', main
+            (Get-RedisConnection).Name -join ','
+            (Get-RedisConnection | Where-Object IsDefault).Name
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "main", "c1", "c1" }, r.Output.Select(o => o.BaseObject));
     }
 
     [Fact]
