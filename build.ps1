@@ -4,22 +4,31 @@
     Builds, tests, packages and demonstrates the PSRedis module.
 .DESCRIPTION
     ./build.ps1            Release build of PSRedis.slnx; the importable module lands in out/PSRedis.
-    ./build.ps1 -Test      Also runs the unit and integration tests (dotnet test).
+    ./build.ps1 -Demo      Builds, starts a throwaway redis-server on a free loopback port (never touching a server
+                           you run), shows the module working on it in a child pwsh, and stops the server.
+    ./build.ps1 -Test      Builds, runs the unit and integration tests (dotnet test, TRX in TestResults/), restores
+                           Pester 5.9.1 from NuGet and runs tests/Pester in a child pwsh (NUnit XML in TestResults/),
+                           prints "N passed, N failed" over both, and exits non-zero when any test failed.
     ./build.ps1 -Package   Also writes out/PSRedis.zip with the PSRedis/ folder at its root
                            (the layout Azure Automation imports: zip name = folder name = manifest name).
-    ./build.ps1 -Demo      Builds, then shows the module working against a local Redis: uses the server on
-                           localhost:6379 if one answers, else starts redis-server on a free port and stops it after.
     ./build.ps1 -UpdateHelp Regenerates docs/help/en-US/PSRedis.dll-Help.xml from docs/cmdlets/*.md, then rebuilds.
+
+    It runs the same under any pwsh 7: an installed one, the dotnet global tool, or the repository's local tool
+    (dotnet tool restore; dotnet pwsh ./build.ps1 ...). Child pwsh processes are started the way this one was.
 .EXAMPLE
-    ./build.ps1 -Demo
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Demo
 .EXAMPLE
-    ./build.ps1 -Test -Package
+    dotnet pwsh ./build.ps1 -Test
+.EXAMPLE
+    pwsh ./build.ps1 -Test -PesterOnly
 #>
 [CmdletBinding()]
 param(
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
     [switch] $Test,
+    # With -Test: skip dotnet test and run only the Pester suites (still builds first).
+    [switch] $PesterOnly,
     [switch] $Package,
     [switch] $Demo,
     [switch] $UpdateHelp
@@ -30,12 +39,32 @@ Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $solution = Join-Path $root 'PSRedis.slnx'
 $moduleDir = Join-Path $root 'out/PSRedis'
+$results = Join-Path $root 'TestResults'
 
 function Invoke-Native {
-    param([string] $FilePath, [string[]] $Arguments)
+    param([string] $FilePath, [string[]] $Arguments, [switch] $NoThrow)
     Write-Host "> $FilePath $($Arguments -join ' ')" -ForegroundColor DarkGray
-    & $FilePath @Arguments
-    if ($LASTEXITCODE -ne 0) { throw "$FilePath exited with code $LASTEXITCODE." }
+    # Out-Host: the tool's output streams to the console instead of becoming this function's return value.
+    & $FilePath @Arguments | Out-Host
+    if ($LASTEXITCODE -ne 0 -and -not $NoThrow) { throw "$FilePath exited with code $LASTEXITCODE." }
+    $LASTEXITCODE
+}
+
+# How to start another pwsh like this one: under the dotnet tool the process is `dotnet` and pwsh is pwsh.dll in
+# $PSHOME; an installed pwsh or the global tool's shim is the process itself.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    @($process)
+}
+
+function Invoke-ChildPwsh {
+    param([string[]] $Arguments, [switch] $NoThrow)
+    $pwsh = @(Get-PwshCommand)
+    $first, $rest = $pwsh
+    Invoke-Native $first (@($rest) + @('-NoProfile', '-NoLogo', '-NonInteractive') + $Arguments) -NoThrow:$NoThrow
 }
 
 function Test-TcpPort {
@@ -56,27 +85,56 @@ function Get-FreeTcpPort {
     try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
 }
 
+# Restores Pester from NuGet (no gallery) and returns the path of its manifest.
+function Get-PesterManifest {
+    $project = Join-Path $root 'tests/Pester/PesterModule.csproj'
+    $null = Invoke-Native dotnet @('restore', $project, '--nologo', '-v', 'quiet')
+    $assets = Get-Content (Join-Path $root 'tests/Pester/obj/project.assets.json') -Raw | ConvertFrom-Json -AsHashtable
+    foreach ($folder in $assets['packageFolders'].Keys) {
+        $manifest = Join-Path $folder 'pester/5.9.1/tools/Pester.psd1'
+        if (Test-Path $manifest) { return $manifest }
+    }
+    throw "Pester 5.9.1 was restored, but Pester.psd1 is in none of: $($assets['packageFolders'].Keys -join ', ')."
+}
+
+# Passed/failed/skipped over every TRX file and the Pester summary in TestResults.
+function Get-TestTotals {
+    $totals = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0 }
+    foreach ($trx in Get-ChildItem $results -Filter *.trx -ErrorAction SilentlyContinue) {
+        $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $totals.Passed += [int]$counters.passed
+        $totals.Failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+        $totals.Skipped += [int]$counters.total - [int]$counters.executed
+        $totals.Files++
+    }
+    $summary = Join-Path $results 'pester-summary.txt'
+    if (Test-Path $summary) {
+        $pester = Get-Content $summary -Raw | ConvertFrom-StringData
+        $totals.Passed += [int]$pester.passed
+        $totals.Failed += [int]$pester.failed
+        $totals.Skipped += [int]$pester.skipped
+        $totals.Files++
+    }
+    [pscustomobject]$totals
+}
+
 # A module DLL cannot be replaced while a session has it loaded; build in a clean child when it is.
 if (Get-Module PSRedis) {
     throw 'PSRedis is imported in this session; run ./build.ps1 from a new pwsh (the loaded DLL cannot be reloaded).'
 }
 
-Invoke-Native dotnet @('build', $solution, '-c', $Configuration, '--nologo')
+$null = Invoke-Native dotnet @('build', $solution, '-c', $Configuration, '--nologo')
 
 if ($UpdateHelp) {
     $env:PSREDIS_UPDATE_HELP = '1'
     try {
-        Invoke-Native dotnet @('test', (Join-Path $root 'tests/Integration'), '-c', $Configuration, '--no-build',
+        $null = Invoke-Native dotnet @('test', (Join-Path $root 'tests/Integration'), '-c', $Configuration, '--no-build',
             '--filter', 'FullyQualifiedName~HelpSourceTests')
     } finally {
         Remove-Item Env:PSREDIS_UPDATE_HELP
     }
     # The build copies the regenerated help into out/PSRedis/en-US.
-    Invoke-Native dotnet @('build', $solution, '-c', $Configuration, '--nologo')
-}
-
-if ($Test) {
-    Invoke-Native dotnet @('test', $solution, '-c', $Configuration, '--no-build', '--nologo')
+    $null = Invoke-Native dotnet @('build', $solution, '-c', $Configuration, '--nologo')
 }
 
 if ($Package) {
@@ -88,43 +146,53 @@ if ($Package) {
 }
 
 if ($Demo) {
-    $server = $null
-    $port = 6379
-    if (-not (Test-TcpPort -Port $port)) {
-        $redisServer = Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-        if (-not $redisServer) {
-            throw 'No Redis answers on localhost:6379 and redis-server is not on PATH. Install Redis (apt-get install redis-server, brew install redis) or start one.'
-        }
-        $port = Get-FreeTcpPort
-        Write-Host "Starting redis-server on port $port"
-        $server = Start-Process -FilePath $redisServer.Source -PassThru -NoNewWindow `
-            -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no')
+    $redisServer = Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $redisServer) {
+        throw 'The demo starts a throwaway redis-server, and none is on PATH. Install Redis (apt-get install redis-server, brew install redis).'
+    }
+    $port = Get-FreeTcpPort
+    Write-Host "Starting a throwaway redis-server on 127.0.0.1:$port"
+    $log = Join-Path ([IO.Path]::GetTempPath()) "psredis-demo-$port.log"
+    $server = Start-Process -FilePath $redisServer.Source -PassThru -RedirectStandardOutput $log `
+        -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no')
+    try {
         $deadline = [DateTime]::UtcNow.AddSeconds(10)
         while (-not (Test-TcpPort -Port $port)) {
-            if ([DateTime]::UtcNow -gt $deadline -or $server.HasExited) { throw "redis-server did not start on port $port." }
+            if ([DateTime]::UtcNow -gt $deadline -or $server.HasExited) {
+                throw "redis-server did not start on port ${port}: $(Get-Content $log -Raw -ErrorAction SilentlyContinue)"
+            }
             Start-Sleep -Milliseconds 100
         }
-    }
-    try {
         # A child pwsh, so this session never loads the DLL (and the next build can overwrite it).
-        $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$moduleDir/PSRedis.psd1'
-`$conn = Connect-Redis -Url 'redis://127.0.0.1:$port/0' -PassThru
-`$conn | Format-Table
-Test-RedisConnection | Format-Table
-1..5 | ForEach-Object { [pscustomobject]@{ Key = "demo:`$_"; Value = "value `$_" } } | Set-RedisValue
-Set-RedisValue -Key 'demo:expiring' -Value 'gone in a minute' -Expiry 60
-Get-RedisKey -Match 'demo:*' -Detailed | Sort-Object Key | Format-Table
-Get-RedisKey -Match 'demo:*' | Sort-Object Key | ForEach-Object { '{0} = {1}' -f `$_.Key, (`$_ | Get-RedisValue) }
-# Tidy up (Remove-RedisKey comes later; .Client is the compiled client underneath).
-`$null = `$conn.Client.Delete([string[]]@(Get-RedisKey -Match 'demo:*').Key)
-"@
-        Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NoLogo', '-Command', $script)
+        $null = Invoke-ChildPwsh @('-File', (Join-Path $root 'docs/demo.ps1'), '-Url', "redis://127.0.0.1:$port/0")
     } finally {
-        if ($server -and -not $server.HasExited) {
+        if (-not $server.HasExited) {
             Write-Host "Stopping redis-server (pid $($server.Id))"
             Stop-Process -Id $server.Id
+            $null = $server.WaitForExit(5000)
         }
+    }
+}
+
+if ($Test) {
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $results
+    $failures = 0
+    if (-not $PesterOnly) {
+        $code = Invoke-Native dotnet @('test', $solution, '-c', $Configuration, '--no-build', '--nologo',
+            '--logger', 'trx', '--results-directory', $results) -NoThrow
+        if ($code -ne 0) { $failures++ }
+    }
+    $pester = Get-PesterManifest
+    $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1'),
+        '-PesterManifest', $pester, '-ResultDirectory', $results) -NoThrow
+    if ($code -ne 0) { $failures++ }
+
+    $totals = Get-TestTotals
+    $line = "$($totals.Passed) passed, $($totals.Failed) failed" + $(if ($totals.Skipped) { ", $($totals.Skipped) skipped" })
+    Write-Host $line
+    if ($failures -gt 0 -or $totals.Failed -gt 0) {
+        Write-Error "Tests failed ($line); results are in $results." -ErrorAction Continue
+        exit 1
     }
 }

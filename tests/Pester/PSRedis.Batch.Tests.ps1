@@ -11,7 +11,6 @@ BeforeAll {
     $script:ModuleManifest = Import-PSRedisUnderTest
     $script:TestServer = Start-TestRedisServer -Tag batch
     $script:RedisUrl = $TestServer.Url
-    $script:RedisProcess = $TestServer.Process
 
     $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
     $script:Spy = Connect-Redis -Url $RedisUrl -Name pester-batch-spy -PassThru
@@ -23,14 +22,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($script:Conn -and -not $script:Conn.IsClosed) {
-        Get-RedisKey -Match "$Prefix*" -Connection $Conn | Remove-RedisKey -Force
-    }
-    Get-RedisConnection | Disconnect-Redis
-    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
-        Stop-Process -Id $script:RedisProcess.Id
-    }
-    Remove-Module PSRedis -ErrorAction SilentlyContinue
+    Complete-TestFile -Server $TestServer -Connection $Conn -Prefix $Prefix
 }
 
 Describe 'Invoke-RedisPipeline' {

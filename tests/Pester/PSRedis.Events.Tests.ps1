@@ -12,7 +12,6 @@ BeforeAll {
     $script:ModuleManifest = Import-PSRedisUnderTest
     $script:TestServer = Start-TestRedisServer -Tag events
     $script:RedisUrl = $TestServer.Url
-    $script:RedisProcess = $TestServer.Process
 
     $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
     $script:Conn = Connect-Redis -Url $RedisUrl -Name pester-events -PassThru
@@ -38,14 +37,7 @@ BeforeAll {
 AfterAll {
     Get-EventSubscriber | Where-Object SourceIdentifier -like 'pester-*' | Unregister-Event
     Get-Event | Where-Object SourceIdentifier -like 'pester-*' | Remove-Event
-    if ($script:Conn -and -not $script:Conn.IsClosed) {
-        Get-RedisKey -Match "$Prefix*" -Connection $Conn | Remove-RedisKey -Force
-    }
-    Get-RedisConnection | Disconnect-Redis
-    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
-        Stop-Process -Id $script:RedisProcess.Id
-    }
-    Remove-Module PSRedis -ErrorAction SilentlyContinue
+    Complete-TestFile -Server $TestServer -Connection $Conn -Prefix $Prefix
 }
 
 Describe 'Messages as queued events' {

@@ -11,7 +11,6 @@ BeforeAll {
     $script:ModuleManifest = Import-PSRedisUnderTest
     $script:TestServer = Start-TestRedisServer -Tag keys
     $script:RedisUrl = $TestServer.Url
-    $script:RedisProcess = $TestServer.Process
 
     $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
     $script:Conn = Connect-Redis -Url $RedisUrl -Name pester-keys -PassThru
@@ -25,14 +24,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($script:Conn -and -not $script:Conn.IsClosed) {
-        Get-RedisKey -Match "$Prefix*" -Connection $Conn | Remove-RedisKey -Force
-    }
-    Get-RedisConnection | Disconnect-Redis
-    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
-        Stop-Process -Id $script:RedisProcess.Id
-    }
-    Remove-Module PSRedis -ErrorAction SilentlyContinue
+    Complete-TestFile -Server $TestServer -Connection $Conn -Prefix $Prefix
 }
 
 Describe 'Removing keys' {
@@ -141,8 +133,36 @@ Describe 'Connections' {
         (Invoke-RedisCommand CLIENT LIST -Connection $Conn) | Should -Match $name
         Disconnect-Redis
         $c.IsClosed | Should -BeTrue
-        @(Get-RedisConnection | Where-Object IsDefault).Count | Should -Be 0
+        # The most recently used connection left ($Conn, just above) is the default now.
+        (Get-RedisConnection | Where-Object IsDefault).Name | Should -Be 'pester-keys'
         (Invoke-RedisCommand CLIENT LIST -Connection $Conn) | Should -Not -Match $name
+        { Get-RedisValue -Key x -Connection $c -ErrorAction Stop } | Should -Throw -ErrorId 'PSRedis.ConnectionClosed,*'
+    }
+
+    It 'never closes a connection a script holds when another Connect-Redis takes its name' {
+        $a = Connect-Redis -Url $RedisUrl -Name pester-held -PassThru
+        Connect-Redis -Url $RedisUrl -Name pester-held -Database 3
+        $a.IsClosed | Should -BeFalse
+        Test-RedisKey -Key x -Connection $a | Should -BeFalse
+        (Get-RedisConnection -Name pester-held).Database | Should -Be 3
+        Disconnect-Redis -Connection $a
+        Disconnect-Redis -Name pester-held
+        (Get-RedisConnection | Where-Object IsDefault) | Should -Not -BeNullOrEmpty
+    }
+
+    It 'keeps the connection when the same Connect-Redis runs again' {
+        $a = Connect-Redis -Url $RedisUrl -Name pester-again -PassThru
+        $b = Connect-Redis -Url $RedisUrl -Name pester-again -PassThru
+        [object]::ReferenceEquals($a, $b) | Should -BeTrue
+        Disconnect-Redis -Name pester-again
+    }
+
+    It 'keeps the default when another connection is closed, and tests without throwing' {
+        $other = Connect-Redis -Url $RedisUrl -Name pester-other -PassThru
+        Connect-Redis -Url $RedisUrl -Name pester-keys
+        Disconnect-Redis -Connection $other
+        (Get-RedisConnection | Where-Object IsDefault).Name | Should -Be 'pester-keys'
+        Test-RedisConnection -Timeout 3 -Quiet | Should -BeTrue
     }
 
     It 'completes connection names and keys' {

@@ -11,21 +11,13 @@ BeforeAll {
     $script:ModuleManifest = Import-PSRedisUnderTest
     $script:TestServer = Start-TestRedisServer -Tag zsets-streams
     $script:RedisUrl = $TestServer.Url
-    $script:RedisProcess = $TestServer.Process
 
     $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
     $script:Conn = Connect-Redis -Url $RedisUrl -Name pester-zsets-streams -PassThru
 }
 
 AfterAll {
-    if ($script:Conn -and -not $script:Conn.IsClosed) {
-        Get-RedisKey -Match "$Prefix*" -Connection $Conn | Remove-RedisKey -Force
-    }
-    Get-RedisConnection | Disconnect-Redis
-    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
-        Stop-Process -Id $script:RedisProcess.Id
-    }
-    Remove-Module PSRedis -ErrorAction SilentlyContinue
+    Complete-TestFile -Server $TestServer -Connection $Conn -Prefix $Prefix
 }
 
 Describe 'Sorted sets' {

@@ -11,21 +11,13 @@ BeforeAll {
     $script:ModuleManifest = Import-PSRedisUnderTest
     $script:TestServer = Start-TestRedisServer -Tag main
     $script:RedisUrl = $TestServer.Url
-    $script:RedisProcess = $TestServer.Process
 
     $script:Prefix = "pester:$([guid]::NewGuid().ToString('N').Substring(0, 8)):"
     $script:Conn = Connect-Redis -Url $RedisUrl -Name pester -PassThru
 }
 
 AfterAll {
-    if ($script:Conn) {
-        $keys = @(Get-RedisKey -Match "$Prefix*" -Connection $Conn).Key
-        if ($keys) { $null = $Conn.Client.Delete([string[]]$keys) }
-    }
-    if ($script:RedisProcess -and -not $script:RedisProcess.HasExited) {
-        Stop-Process -Id $script:RedisProcess.Id
-    }
-    Remove-Module PSRedis -ErrorAction SilentlyContinue
+    Complete-TestFile -Server $TestServer -Connection $Conn -Prefix $Prefix
 }
 
 Describe 'The module' {
@@ -36,20 +28,18 @@ Describe 'The module' {
         $manifest.PowerShellVersion | Should -Be ([version]'5.1')
     }
 
-    It 'exports exactly the cmdlets of the manifest' {
-        (Get-Command -Module PSRedis).Name | Sort-Object |
-            Should -Be @('Clear-RedisDatabase', 'Connect-Redis', 'Disconnect-Redis', 'Get-RedisConnection', 'Get-RedisKey',
-                'Get-RedisServerInfo', 'Get-RedisValue', 'Invoke-RedisCommand', 'Remove-RedisKey', 'Rename-RedisKey',
-                'Set-RedisKeyExpiry', 'Set-RedisValue', 'Test-RedisConnection', 'Test-RedisKey')
+    It 'exports exactly the cmdlets of the manifest, with approved verbs' {
+        $listed = (Import-PowerShellDataFile $ModuleManifest).CmdletsToExport | Sort-Object
+        (Get-Command -Module PSRedis).Name | Sort-Object | Should -Be $listed
+        $approved = (Get-Verb).Verb
+        (Get-Command -Module PSRedis).Verb | Where-Object { $_ -notin $approved } | Should -BeNullOrEmpty
     }
 
     It 'ships no System.Management.Automation.dll' {
         Get-ChildItem (Split-Path $ModuleManifest) -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
 
-    It 'has full help for <_>' -ForEach @('Connect-Redis', 'Test-RedisConnection', 'Get-RedisKey', 'Get-RedisValue', 'Set-RedisValue',
-        'Disconnect-Redis', 'Get-RedisConnection', 'Remove-RedisKey', 'Rename-RedisKey', 'Test-RedisKey', 'Set-RedisKeyExpiry',
-        'Invoke-RedisCommand', 'Get-RedisServerInfo', 'Clear-RedisDatabase') {
+    It 'has full help for <_>' -ForEach @((Import-PowerShellDataFile (Join-Path $PSScriptRoot '../../PSRedis.psd1')).CmdletsToExport) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeLike "$_ *"
         $help.Description.Text | Should -Not -BeNullOrEmpty
@@ -83,7 +73,7 @@ Describe 'Connect-Redis' {
     It 'fails with a terminating ConnectionError when nothing listens' {
         $port = Get-FreeTcpPort
         { Connect-Redis -HostName 127.0.0.1 -Port $port -Timeout 2 } |
-            Should -Throw -ErrorId 'PSRedis.ConnectionFailed'
+            Should -Throw -ErrorId 'PSRedis.ConnectionFailed,*'
     }
 
     It 'never shows the password in -Verbose output or in the connection' {
