@@ -28,9 +28,10 @@ function Import-PSRedisUnderTest {
 }
 
 # Returns @{ Url; Process } where Process is $null when $env:REDIS_TEST_URL names the server.
+# -Private always starts a server (for tests that flush, or need -Password or other -ArgumentList settings).
 function Start-TestRedisServer {
-    param([Parameter(Mandatory)] [string] $Tag, [string[]] $ArgumentList = @())
-    if ($env:REDIS_TEST_URL) {
+    param([Parameter(Mandatory)] [string] $Tag, [string[]] $ArgumentList = @(), [string] $Password, [switch] $Private)
+    if ($env:REDIS_TEST_URL -and -not $Private) {
         return [pscustomobject]@{ Url = $env:REDIS_TEST_URL; Process = $null }
     }
     $redisServer = Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
@@ -40,9 +41,10 @@ function Start-TestRedisServer {
     $port = Get-FreeTcpPort
     $log = Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-$Tag-$port.log"
     $process = Start-Process -FilePath $redisServer.Source -PassThru -RedirectStandardOutput $log `
-        -ArgumentList (@('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') + $ArgumentList)
+        -ArgumentList (@('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') + $ArgumentList +
+            $(if ($Password) { @('--requirepass', $Password) }))
     $global:PSRedisTestServers.Add($process)
-    $url = "redis://127.0.0.1:$port/0"
+    $url = if ($Password) { "redis://:$([uri]::EscapeDataString($Password))@127.0.0.1:$port/0" } else { "redis://127.0.0.1:$port/0" }
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while (-not (Test-RedisConnection -Url $url -Timeout 1 -Quiet)) {
         if ([DateTime]::UtcNow -gt $deadline -or $process.HasExited) {
