@@ -101,7 +101,7 @@ function Get-PesterManifest {
 function Get-TestTotals {
     $totals = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0 }
     foreach ($trx in Get-ChildItem $results -Filter *.trx -ErrorAction SilentlyContinue) {
-        $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $counters = ([xml](Get-Content -LiteralPath $trx.FullName -Raw)).TestRun.ResultSummary.Counters
         $totals.Passed += [int]$counters.passed
         $totals.Failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
         $totals.Skipped += [int]$counters.total - [int]$counters.executed
