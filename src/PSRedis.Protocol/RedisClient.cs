@@ -50,18 +50,6 @@ namespace PSRedis.Protocol
         public bool DecodeResponses { get; set; } = true;
 
         /// <summary>
-        /// Sends any command and returns its reply as plain .NET values (see <see cref="RespValue.ToObject"/>),
-        /// or through the callback set for that command with <see cref="SetResponseCallback"/>.
-        /// </summary>
-        public object? ExecuteCommand(params object?[] args)
-        {
-            RespValue reply = Execute(args);
-            string? name = args[0] as string;
-            if (name != null && _responseCallbacks.TryGetValue(name, out Func<RespValue, object?>? callback)) return callback(reply);
-            return reply.ToObject(DecodeResponses);
-        }
-
-        /// <summary>
         /// redis-py's set_response_callback: <see cref="ExecuteCommand"/> converts replies to <paramref name="command"/>
         /// with <paramref name="callback"/> from now on (null removes it). Typed methods keep their own parsers.
         /// </summary>

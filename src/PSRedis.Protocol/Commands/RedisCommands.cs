@@ -20,6 +20,21 @@ namespace PSRedis.Protocol
         /// <param name="blockFor">For blocking commands: how long the server may hold the reply (null: not blocking;
         /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: forever), added to the socket timeout.</param>
         internal abstract T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null);
+
+        /// <summary>
+        /// Sends (or queues) any command and returns its reply as plain .NET values (see <see cref="RespValue.ToObject"/>),
+        /// or through the client's callback for that command (<see cref="RedisClient.SetResponseCallback"/>). Queued on a
+        /// pipeline it returns null and its result comes from Execute.
+        /// </summary>
+        public object? ExecuteCommand(params object?[] args)
+        {
+            if (args == null || args.Length == 0) throw new RedisDataException("A command needs at least one argument (its name).");
+            string? name = args[0] as string;
+            return Run(args, reply => ConvertReply(name, reply));
+        }
+
+        /// <summary>What <see cref="ExecuteCommand"/> returns for <paramref name="reply"/> to <paramref name="command"/>.</summary>
+        internal abstract object? ConvertReply(string? command, RespValue reply);
     }
 
     /// <summary>Reply parsers shared by the command families (redis-py's response callbacks).</summary>

@@ -8,7 +8,7 @@ namespace PSRedis.Protocol
     /// and reused most-recently-released first. When all are in use, <see cref="GetConnection"/> waits up to
     /// <see cref="Timeout"/> for one to be released.
     /// </summary>
-    public sealed partial class BlockingConnectionPool : IConnectionPool
+    public sealed partial class BlockingConnectionPool : IConnectionPool, IDiscardingPool
     {
         /// <summary>redis-py's default size for this pool, used when the options set no maximum.</summary>
         public const int DefaultMaxConnections = 50;
@@ -62,6 +62,8 @@ namespace PSRedis.Protocol
         /// or one already released, is ignored.
         /// </summary>
         public void Release(IRedisConnection connection) => _core.Release(connection);
+
+        void IDiscardingPool.Discard(IRedisConnection connection) => _core.Release(connection, drop: true);
 
         /// <summary>
         /// Closes idle connections and, when <paramref name="inUseConnections"/>, also those in use (even by other

@@ -23,6 +23,7 @@ namespace PSRedis.Protocol
 
         private Socket? _socket;
         private Stream? _stream;
+        private InterruptibleStream? _raw;
         private RespReader? _reader;
         private RespWriter? _writer;
         private long _lastUsed;
@@ -51,11 +52,12 @@ namespace PSRedis.Protocol
             TimeSpan? connectTimeout = Options.ConnectTimeout ?? Options.SocketTimeout;
             Socket socket = OpenSocket(connectTimeout);
             Stream stream;
+            InterruptibleStream raw;
             try
             {
                 ApplyTimeouts(socket, connectTimeout);
-                stream = new NetworkStream(socket, ownsSocket: true);
-                if (Options.UseTls) stream = TlsHandshake.Authenticate(stream, Options);
+                raw = new InterruptibleStream(new NetworkStream(socket, ownsSocket: true), socket);
+                stream = Options.UseTls ? TlsHandshake.Authenticate(raw, Options) : raw;
             }
             catch (Exception ex) when (!(ex is RedisException))
             {
@@ -69,6 +71,7 @@ namespace PSRedis.Protocol
             }
             _socket = socket;
             _stream = stream;
+            _raw = raw;
             _reader = new RespReader(stream);
             _writer = new RespWriter(stream);
             CurrentDatabase = 0;
@@ -150,6 +153,7 @@ namespace PSRedis.Protocol
             Socket? socket = _socket;
             _stream = null;
             _socket = null;
+            _raw = null;
             _reader = null;
             _writer = null;
             HelloReply = null;
@@ -209,8 +213,9 @@ namespace PSRedis.Protocol
             {
                 reply = reader.ReadValue();
             }
-            catch (RedisException)
+            catch (Exception ex) when (ex is RedisException || ex is OperationCanceledException)
             {
+                // A stopped read leaves part of a reply unread: the stream is out of step for good.
                 Fail();
                 throw;
             }
@@ -246,18 +251,26 @@ namespace PSRedis.Protocol
         /// <summary>Reads the next reply if one arrives within <paramref name="timeout"/>; null otherwise (pub/sub polling).</summary>
         public RespValue? TryReadResponse(TimeSpan timeout)
         {
-            if (_reader == null || _socket == null) throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
-            if (!_reader.HasBufferedData)
-            {
-                bool ready = _stream is NetworkStream ? PollSocket(_socket, timeout) : FillWithin(_socket, _reader, timeout);
-                if (!ready) return null;
-            }
+            if (!PollReply(timeout)) return null;
             return ReadResponse(errorsAsValues: true);
+        }
+
+        public void SetCancellation(Func<bool>? isCancelled)
+        {
+            InterruptibleStream? raw = _raw;
+            if (raw != null) raw.IsCancelled = isCancelled;
+        }
+
+        private bool PollReply(TimeSpan timeout)
+        {
+            if (_reader == null || _socket == null) throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
+            if (_reader.HasBufferedData) return true;
+            return _stream is InterruptibleStream ? PollSocket(_socket, timeout) : FillWithin(_socket, _reader, timeout);
         }
 
         private bool PollSocket(Socket socket, TimeSpan timeout)
         {
-            if (_stream is NetworkStream ns && ns.DataAvailable) return true;
+            if (socket.Available > 0) return true;
             long micro = Math.Max(0, Math.Min((long)timeout.TotalMilliseconds * 1000, int.MaxValue));
             try
             {

@@ -8,7 +8,7 @@ namespace PSRedis.Protocol
     /// <see cref="GetConnection"/> fails at once with <see cref="RedisConnectionException"/>; use
     /// <see cref="BlockingConnectionPool"/> to wait instead.
     /// </summary>
-    public sealed partial class ConnectionPool : IConnectionPool
+    public sealed partial class ConnectionPool : IConnectionPool, IDiscardingPool
     {
         private readonly ConnectionPoolCore _core;
 
@@ -48,6 +48,8 @@ namespace PSRedis.Protocol
         /// over a connection it does not own, and a double release cannot put one connection in the pool twice.
         /// </summary>
         public void Release(IRedisConnection connection) => _core.Release(connection);
+
+        void IDiscardingPool.Discard(IRedisConnection connection) => _core.Release(connection, drop: true);
 
         /// <summary>
         /// Closes idle connections and, when <paramref name="inUseConnections"/>, also those in use (even by other

@@ -126,11 +126,14 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>Connections that are not in use by a caller of this pool are ignored (see the pools' docs).</summary>
-        internal void Release(IRedisConnection connection)
+        internal void Release(IRedisConnection connection) => Release(connection, drop: false);
+
+        /// <summary>Returns <paramref name="connection"/>; with <paramref name="drop"/> (or when it is broken) it is closed and its slot freed.</summary>
+        internal void Release(IRedisConnection connection, bool drop)
         {
             if (connection == null) throw new ArgumentNullException(nameof(connection));
             // Read before taking the lock: it is the connection's property, and may not be cheap.
-            bool broken = connection.IsBroken;
+            bool broken = drop || connection.IsBroken;
             bool discard;
             lock (_lock)
             {

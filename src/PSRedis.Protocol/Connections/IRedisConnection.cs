@@ -22,8 +22,21 @@ namespace PSRedis.Protocol
         RespValue ReadResponse(bool errorsAsValues = false);
         /// <summary>Reads one reply allowing <paramref name="readTimeout"/> instead of the socket timeout (null: no limit), for blocking commands.</summary>
         RespValue ReadResponse(TimeSpan? readTimeout, bool errorsAsValues = false);
+        /// <summary>
+        /// While <paramref name="isCancelled"/> is set (null clears it), reads wait for data in slices of 0.1 s and throw
+        /// <see cref="OperationCanceledException"/> once it returns true, even halfway through a reply; the connection is
+        /// then broken. Lets another thread stop a reader without touching the socket.
+        /// </summary>
+        void SetCancellation(Func<bool>? isCancelled);
         /// <summary>PINGs now if the health-check interval has passed since the last use; reconnects once if that fails.</summary>
         void CheckHealth();
+    }
+
+    /// <summary>A pool that can be told to drop a connection whose reply stream is in doubt, though it did not fail itself.</summary>
+    internal interface IDiscardingPool
+    {
+        /// <summary>Closes <paramref name="connection"/> and frees its slot; it is never handed out again.</summary>
+        void Discard(IRedisConnection connection);
     }
 
     /// <summary>What a client needs from a pool.</summary>

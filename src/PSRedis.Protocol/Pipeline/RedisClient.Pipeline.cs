@@ -86,8 +86,23 @@ namespace PSRedis.Protocol
             return connection;
         }
 
+        /// <summary>
+        /// Gives back a connection whose reply stream is in doubt (abandoned mid-reply, stopped): closed, never pooled
+        /// again, even when the connection itself saw no failure.
+        /// </summary>
+        internal void DiscardConnection(IRedisConnection connection)
+        {
+            if (ConnectionPool is IDiscardingPool pool)
+            {
+                pool.Discard(connection);
+                return;
+            }
+            connection.Disconnect();
+            ConnectionPool.Release(connection);
+        }
+
         /// <summary>What <see cref="ExecuteCommand"/> would return for this reply (response callback or plain values).</summary>
-        internal object? ConvertReply(string? command, RespValue reply)
+        internal override object? ConvertReply(string? command, RespValue reply)
         {
             if (command != null && _responseCallbacks.TryGetValue(command, out Func<RespValue, object?>? callback)) return callback(reply);
             return reply.ToObject(DecodeResponses);

@@ -9,9 +9,18 @@ namespace PSRedis.Protocol
     /// <summary>
     /// Many commands sent in one write and their replies read in order (redis-py's Pipeline), made with
     /// <see cref="RedisClient.Pipeline"/>. Typed methods queue their command and return the type's default;
-    /// <see cref="Execute"/> returns every parsed result. With <c>transaction: true</c> the batch runs inside
+    /// <see cref="Execute(bool)"/> returns every parsed result. With <c>transaction: true</c> the batch runs inside
     /// MULTI/EXEC, atomically. After <see cref="Watch"/> commands run at once (on the pipeline's own connection)
-    /// until <see cref="Multi"/>, for optimistic check-and-set. Not thread-safe: one pipeline per thread.
+    /// until <see cref="Multi"/>, for optimistic check-and-set.
+    /// <para>
+    /// Without a transaction a pipeline can also stream: <see cref="Send"/> writes what is queued and
+    /// <see cref="Receive"/> reads replies later, on the connection it then holds, so a bulk writer keeps one batch on
+    /// the wire while it gathers the next. Every way of running a pipeline shares one set of rules: replies are parsed
+    /// as they are read and errors stay in their command's slot; a timeout is retried once on a fresh connection with
+    /// <see cref="ConnectionOptions.RetryOnTimeout"/>; a connection whose reply stream is in doubt (an I/O failure, a
+    /// stop, abandoned replies that cannot be read) is closed, never handed back to the pool in use.
+    /// </para>
+    /// Not thread-safe: one pipeline per thread; only <see cref="RequestStop"/> may be called from another thread.
     /// </summary>
     public sealed class RedisPipeline : RedisCommands, IDisposable
     {
@@ -22,10 +31,16 @@ namespace PSRedis.Protocol
         private readonly RedisClient _client;
         private readonly ChunkedList<QueuedCommand> _queue = new ChunkedList<QueuedCommand>();
         private readonly Dictionary<string, RedisScript> _scripts = new Dictionary<string, RedisScript>(StringComparer.Ordinal);
-        // Held only while executing, or from Watch until Execute/Reset: WATCH lives on one connection.
+        // Held while replies are outstanding, or from Watch until Execute/Reset: WATCH lives on one connection.
         private IRedisConnection? _connection;
         private bool _watching;
         private bool _explicitMulti;
+        // Absolute positions in _queue: commands written to the connection, and replies read.
+        private int _sent;
+        private int _received;
+        private object? _state;
+        private volatile bool _stopRequested;
+        private Func<bool>? _isStopRequested;
 
         internal RedisPipeline(RedisClient client, bool transaction)
         {
@@ -33,7 +48,7 @@ namespace PSRedis.Protocol
             IsTransaction = transaction;
         }
 
-        /// <summary>True when <see cref="Execute"/> wraps the batch in MULTI/EXEC.</summary>
+        /// <summary>True when <see cref="Execute(bool)"/> wraps the batch in MULTI/EXEC.</summary>
         public bool IsTransaction { get; }
 
         /// <summary>True between <see cref="Watch"/> and the end of the transaction: the pipeline holds a connection.</summary>
@@ -42,19 +57,36 @@ namespace PSRedis.Protocol
         /// <summary>True while commands run at once and return their real results (after Watch, before Multi).</summary>
         public bool IsImmediate => _watching && !_explicitMulti;
 
-        /// <summary>The number of commands queued for the next <see cref="Execute"/>.</summary>
-        public int Count => _queue.Count;
+        /// <summary>Commands queued and not answered yet (<see cref="Pending"/> plus <see cref="Outstanding"/>).</summary>
+        public int Count => _queue.Count - _received;
+
+        /// <summary>Commands queued and not sent yet.</summary>
+        public int Pending => _queue.Count - _sent;
+
+        /// <summary>Commands sent whose replies have not been read yet.</summary>
+        public int Outstanding => _sent - _received;
 
         /// <summary>
-        /// Queues any command (or runs it at once in immediate mode, returning its reply as
-        /// <see cref="RedisClient.ExecuteCommand"/> would). Queued, it returns null and its result comes from Execute.
+        /// Queues what <paramref name="commands"/> issues on this pipeline with <paramref name="state"/> attached; the
+        /// state comes back with each of their replies (<see cref="PipelineReply.State"/>). In immediate mode the
+        /// commands run at once as always.
         /// </summary>
-        public object? ExecuteCommand(params object?[] args)
+        public void Queue(object? state, Action<RedisCommands> commands)
         {
-            if (args == null || args.Length == 0) throw new RedisDataException("A command needs at least one argument (its name).");
-            string? name = args[0] as string;
-            return Run(args, r => _client.ConvertReply(name, r));
+            if (commands == null) throw new ArgumentNullException(nameof(commands));
+            object? previous = _state;
+            _state = state;
+            try
+            {
+                commands(this);
+            }
+            finally
+            {
+                _state = previous;
+            }
         }
+
+        internal override object? ConvertReply(string? command, RespValue reply) => _client.ConvertReply(command, reply);
 
         /// <summary>
         /// WATCH: takes a connection, watches <paramref name="keys"/> on it and switches to immediate mode, where
@@ -64,6 +96,7 @@ namespace PSRedis.Protocol
         {
             if (_explicitMulti) throw new RedisException("Cannot issue a WATCH after a MULTI.");
             object?[] args = Args.Prepend("WATCH", keys);
+            if (Count > 0) throw new RedisException("Cannot WATCH while commands are queued or in flight.");
             bool ok = Immediate(args, Reply.Ok, blockFor: null);
             _watching = true;
             return ok;
@@ -86,14 +119,30 @@ namespace PSRedis.Protocol
         public void Multi()
         {
             if (_explicitMulti) throw new RedisException("Cannot issue nested calls to MULTI.");
-            if (_queue.Count > 0) throw new RedisException("Commands without an initial WATCH have already been issued.");
+            if (Count > 0) throw new RedisException("Commands without an initial WATCH have already been issued.");
             _explicitMulti = true;
         }
 
-        /// <summary>Empties the queue, forgets the watched keys (UNWATCH) and returns the connection to the pool.</summary>
+        /// <summary>
+        /// Asks a pipeline that is waiting for replies on another thread to give up: the waiting call throws
+        /// <see cref="OperationCanceledException"/> within about 0.1 s and the connection, whose replies are then in
+        /// doubt, is closed. The only member that may be called from another thread; it never touches the socket.
+        /// </summary>
+        public void RequestStop() => _stopRequested = true;
+
+        /// <summary>True once <see cref="RequestStop"/> was called.</summary>
+        public bool IsStopRequested => _stopRequested;
+
+        /// <summary>
+        /// Empties the queue, forgets the watched keys (UNWATCH) and returns the connection to the pool. Replies still
+        /// outstanding are read and dropped first; if that fails, or a stop was requested, the connection is closed.
+        /// </summary>
         public void Reset()
         {
+            AbandonOutstanding();
             _queue.Clear();
+            _sent = 0;
+            _received = 0;
             _scripts.Clear();
             _explicitMulti = false;
             IRedisConnection? connection = _connection;
@@ -127,29 +176,36 @@ namespace PSRedis.Protocol
         /// </summary>
         public IList<object?> Execute(bool raiseOnError = true)
         {
-            if (_queue.Count == 0 && !_watching)
+            var results = new List<object?>(Count);
+            RedisException? first = null;
+            Execute(reply =>
+            {
+                if (reply.Error != null) first ??= reply.Error;
+                results.Add(reply.ValueOrError);
+            });
+            if (raiseOnError && first != null) throw first;
+            return results;
+        }
+
+        /// <summary>
+        /// <see cref="Execute(bool)"/> that hands each command's outcome to <paramref name="onReply"/> as it is read,
+        /// with the state it was queued with, instead of collecting a list. Error replies are never thrown here.
+        /// </summary>
+        public void Execute(Action<PipelineReply> onReply)
+        {
+            if (onReply == null) throw new ArgumentNullException(nameof(onReply));
+            if (Count == 0 && !_watching)
             {
                 Reset();
-                return new List<object?>();
+                return;
             }
-            bool transaction = IsTransaction || _explicitMulti;
             try
             {
-                try
+                if (IsTransaction || _explicitMulti) ExecuteTransaction(onReply);
+                else
                 {
-                    return ExecuteOn(EnsureConnection(), transaction, raiseOnError);
-                }
-                catch (Exception ex) when ((ex is RedisConnectionException || ex is RedisTimeoutException) && !(ex is RedisAuthenticationException))
-                {
-                    if (_watching)
-                    {
-                        // The WATCH died with the connection, so success can no longer be guaranteed: the caller retries.
-                        throw new RedisWatchException("A connection error occurred while watching one or more keys: " + ex.Message, ex);
-                    }
-                    if (!(ex is RedisTimeoutException) || !_client.Options.RetryOnTimeout) throw;
-                    // redis-py's retry_on_timeout: once more, on a fresh connection (the broken one is discarded).
-                    ReleaseConnection();
-                    return ExecuteOn(EnsureConnection(), transaction, raiseOnError);
+                    Send();
+                    Receive(0, onReply);
                 }
             }
             finally
@@ -158,13 +214,91 @@ namespace PSRedis.Protocol
             }
         }
 
+        /// <summary>
+        /// Writes every queued command that has not been sent yet, on the connection the pipeline holds (taking one from
+        /// the pool first if needed), without waiting for replies; returns how many were written. Not for transactions.
+        /// An I/O failure closes the connection and is thrown (the unanswered commands are then lost with it).
+        /// </summary>
+        public int Send()
+        {
+            if (IsTransaction || _explicitMulti)
+                throw new InvalidOperationException("Send and Receive stream a plain pipeline; a transaction runs with Execute.");
+            int count = Pending;
+            if (count == 0) return 0;
+            if (_scripts.Count > 0)
+            {
+                if (Outstanding > 0) Receive(0, null); // loading scripts reads replies of its own
+                LoadScripts(EnsureConnection());
+                _scripts.Clear();
+            }
+            IRedisConnection connection = EnsureConnection();
+            try
+            {
+                connection.SendCommands(Unsent());
+            }
+            catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException)
+            {
+                DiscardConnection();
+                throw;
+            }
+            _sent += count;
+            return count;
+        }
+
+        /// <summary>
+        /// Reads replies in order until at most <paramref name="maxOutstanding"/> are still outstanding, handing each to
+        /// <paramref name="onReply"/> (which may be null to drop them) as soon as it is read. The connection goes back to
+        /// the pool once nothing is queued or outstanding. A timeout is retried once on a fresh connection (re-sending the
+        /// unanswered commands) when <see cref="ConnectionOptions.RetryOnTimeout"/> is set; any other failure closes the
+        /// connection and is thrown. After <see cref="RequestStop"/> it throws <see cref="OperationCanceledException"/>.
+        /// </summary>
+        public void Receive(int maxOutstanding, Action<PipelineReply>? onReply)
+        {
+            if (maxOutstanding < 0) throw new ArgumentOutOfRangeException(nameof(maxOutstanding));
+            bool retried = false;
+            while (Outstanding > maxOutstanding)
+            {
+                IRedisConnection connection = _connection ?? throw new InvalidOperationException("No connection holds the outstanding replies.");
+                int index = _received;
+                RespValue reply;
+                try
+                {
+                    reply = ReadReply(connection, _queue[index].BlockFor);
+                }
+                catch (RedisTimeoutException) when (!retried && _client.Options.RetryOnTimeout)
+                {
+                    // redis-py's retry_on_timeout: the unanswered commands once more, on a fresh connection.
+                    retried = true;
+                    DiscardConnection();
+                    _sent = _received;
+                    Send();
+                    continue;
+                }
+                catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException || ex is OperationCanceledException)
+                {
+                    DiscardConnection();
+                    throw;
+                }
+                _received++;
+                PipelineReply outcome = Outcome(index, reply);
+                _queue.DropBefore(_received);
+                if (Count == 0 && !_watching) ReleaseConnection();
+                onReply?.Invoke(outcome);
+            }
+            if (Count == 0 && !_watching) ReleaseConnection();
+        }
+
         internal override T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null)
         {
             if (args == null || args.Count == 0) throw new RedisDataException("A command needs at least one argument (its name).");
             if (IsImmediate) return Immediate(args, parse, blockFor);
             var copy = new object?[args.Count];
-            for (int i = 0; i < copy.Length; i++) copy[i] = args[i];
-            _queue.Add(new QueuedCommand(copy, parse, Boxing<T>.Parse, blockFor));
+            for (int i = 0; i < copy.Length; i++)
+            {
+                copy[i] = args[i];
+                RespWriter.CheckArgument(copy[i], i); // a bad argument fails its own call, not the whole batch later
+            }
+            _queue.Add(new QueuedCommand(copy, parse, Boxing<T>.Parse, blockFor, _state));
             return default!;
         }
 
@@ -179,7 +313,7 @@ namespace PSRedis.Protocol
             try
             {
                 connection.SendCommand(args);
-                reply = ReadOne(connection, blockFor, errorsAsValues: false);
+                reply = blockFor.HasValue ? connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value)) : connection.ReadResponse();
             }
             catch (Exception ex) when ((ex is RedisConnectionException || ex is RedisTimeoutException) && !(ex is RedisAuthenticationException))
             {
@@ -191,64 +325,112 @@ namespace PSRedis.Protocol
             return parse(reply);
         }
 
-        private IRedisConnection EnsureConnection() => _connection ??= _client.AcquireConnection();
+        private IRedisConnection EnsureConnection()
+        {
+            if (_connection != null) return _connection;
+            IRedisConnection connection = _client.AcquireConnection();
+            connection.SetCancellation(_isStopRequested ??= () => _stopRequested);
+            return _connection = connection;
+        }
 
         private void ReleaseConnection()
         {
             IRedisConnection? connection = _connection;
             _connection = null;
-            if (connection != null) _client.ConnectionPool.Release(connection);
+            if (connection == null) return;
+            connection.SetCancellation(null);
+            _client.ConnectionPool.Release(connection);
         }
 
-        private RespValue ReadOne(IRedisConnection connection, TimeSpan? blockFor, bool errorsAsValues)
+        /// <summary>Closes the held connection (its reply stream is in doubt) and gives it back for the pool to drop.</summary>
+        private void DiscardConnection()
         {
-            if (blockFor.HasValue) return connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value), errorsAsValues);
-            return connection.ReadResponse(errorsAsValues);
+            IRedisConnection? connection = _connection;
+            _connection = null;
+            if (connection == null) return;
+            connection.SetCancellation(null);
+            _client.DiscardConnection(connection);
         }
 
-        private IList<object?> ExecuteOn(IRedisConnection connection, bool transaction, bool raiseOnError)
+        /// <summary>Replies nobody will read: read and dropped so the connection can be pooled again, or it is closed.</summary>
+        private void AbandonOutstanding()
         {
-            if (_scripts.Count > 0) LoadScripts(connection);
-            bool inFlight = false;
+            if (Outstanding == 0) return;
+            if (_stopRequested || _connection == null)
+            {
+                DiscardConnection();
+            }
+            else
+            {
+                try
+                {
+                    Receive(0, null);
+                }
+                catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException || ex is OperationCanceledException)
+                {
+                    // Receive closed the connection already; the replies are lost with it.
+                }
+            }
+            _received = _sent;
+        }
+
+        /// <summary>
+        /// The next reply. The connection waits for its bytes in slices and gives up between them once a stop was
+        /// requested (<see cref="IRedisConnection.SetCancellation"/>), so no other thread ever touches the socket.
+        /// </summary>
+        private RespValue ReadReply(IRedisConnection connection, TimeSpan? blockFor)
+        {
+            if (_stopRequested) throw new OperationCanceledException("The pipeline was stopped before its replies were read.");
+            return blockFor.HasValue
+                ? connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value), errorsAsValues: true)
+                : connection.ReadResponse(errorsAsValues: true);
+        }
+
+        private void ExecuteTransaction(Action<PipelineReply> onReply)
+        {
+            if (Outstanding > 0) throw new InvalidOperationException("A transaction cannot follow commands sent with Send.");
             try
             {
-                if (transaction)
-                {
-                    connection.SendCommands(TransactionCommands());
-                    inFlight = true;
-                    return ReadTransaction(connection, raiseOnError, ref inFlight);
-                }
-                connection.SendCommands(QueuedArgs());
-                inFlight = true;
-                // Each reply is parsed as it is read (no array of 100,000 raw replies kept until the end); a parser's
-                // RedisException stays in its slot, so the reading always goes on to the last reply.
-                var results = new List<object?>(_queue.Count);
-                RedisException? first = null;
-                for (int i = 0; i < _queue.Count; i++) results.Add(ParseOne(i, ReadOne(connection, _queue[i].BlockFor, errorsAsValues: true), ref first));
-                inFlight = false;
-                if (raiseOnError && first != null) throw first;
-                return results;
+                ExecuteTransactionOn(EnsureConnection(), onReply);
             }
-            catch when (inFlight)
+            catch (Exception ex) when ((ex is RedisConnectionException || ex is RedisTimeoutException) && !(ex is RedisAuthenticationException))
             {
-                // Replies may still be on their way: this socket can never be trusted to line up again.
-                connection.Disconnect();
-                throw;
+                if (_watching)
+                {
+                    // The WATCH died with the connection, so success can no longer be guaranteed: the caller retries.
+                    throw new RedisWatchException("A connection error occurred while watching one or more keys: " + ex.Message, ex);
+                }
+                if (!(ex is RedisTimeoutException) || !_client.Options.RetryOnTimeout) throw;
+                // redis-py's retry_on_timeout: once more, on a fresh connection (the broken one is discarded).
+                ReleaseConnection();
+                ExecuteTransactionOn(EnsureConnection(), onReply);
             }
         }
 
-        private IList<object?> ReadTransaction(IRedisConnection connection, bool raiseOnError, ref bool inFlight)
+        private void ExecuteTransactionOn(IRedisConnection connection, Action<PipelineReply> onReply)
         {
+            if (_scripts.Count > 0) LoadScripts(connection);
+            int count = _queue.Count;
             var errors = new List<RedisResponseException>();
-            RespValue multi = connection.ReadResponse(errorsAsValues: true);
-            if (multi.IsError) errors.Add(ErrorFor(multi, -1));
-            for (int i = 0; i < _queue.Count; i++)
+            RespValue exec;
+            try
             {
-                RespValue queued = connection.ReadResponse(errorsAsValues: true);
-                if (queued.IsError) errors.Add(ErrorFor(queued, i));
+                connection.SendCommands(TransactionCommands());
+                RespValue multi = connection.ReadResponse(errorsAsValues: true);
+                if (multi.IsError) errors.Add(ErrorFor(multi, -1));
+                for (int i = 0; i < count; i++)
+                {
+                    RespValue queued = connection.ReadResponse(errorsAsValues: true);
+                    if (queued.IsError) errors.Add(ErrorFor(queued, i));
+                }
+                exec = connection.ReadResponse(errorsAsValues: true);
             }
-            RespValue exec = connection.ReadResponse(errorsAsValues: true);
-            inFlight = false;
+            catch
+            {
+                // Replies may still be on their way: this socket can never be trusted to line up again.
+                DiscardConnection();
+                throw;
+            }
             _watching = false; // EXEC forgets the watched keys, whatever its outcome
             if (exec.IsError)
             {
@@ -264,38 +446,30 @@ namespace PSRedis.Protocol
             if (exec.IsNull) throw new RedisWatchException("Watched variable changed.");
             if (errors.Count > 0) throw errors[0]; // a queueing error without EXECABORT: pre-2.6.5 servers only
             IReadOnlyList<RespValue> items = exec.Items;
-            if (items.Count != _queue.Count)
+            if (items.Count != count)
             {
-                connection.Disconnect();
+                DiscardConnection();
                 throw new RedisResponseException("Wrong number of response items from pipeline execution: "
-                    + items.Count.ToString(CultureInfo.InvariantCulture) + " for " + _queue.Count.ToString(CultureInfo.InvariantCulture) + " commands.");
+                    + items.Count.ToString(CultureInfo.InvariantCulture) + " for " + count.ToString(CultureInfo.InvariantCulture) + " commands.");
             }
-            var results = new List<object?>(items.Count);
-            RedisException? first = null;
-            for (int i = 0; i < items.Count; i++) results.Add(ParseOne(i, items[i], ref first));
-            if (raiseOnError && first != null) throw first;
-            return results;
+            _sent = _received = count;
+            for (int i = 0; i < items.Count; i++) onReply(Outcome(i, items[i]));
         }
 
-        /// <summary>Command <paramref name="index"/>'s result: its parsed reply, or its error (the first one noted in <paramref name="first"/>).</summary>
-        private object? ParseOne(int index, RespValue reply, ref RedisException? first)
+        /// <summary>Command <paramref name="index"/>'s outcome: its parsed reply, or its error.</summary>
+        private PipelineReply Outcome(int index, RespValue reply)
         {
-            if (reply.IsError)
-            {
-                RedisException error = ErrorFor(reply, index);
-                first ??= error;
-                return error;
-            }
+            QueuedCommand command = _queue[index];
+            if (reply.IsError) return new PipelineReply(index, command.State, null, ErrorFor(reply, index));
             try
             {
-                return _queue[index].Parse(reply);
+                return new PipelineReply(index, command.State, command.Parse(reply), null);
             }
             catch (RedisException ex)
             {
                 // A reply its parser cannot read is that command's failure, not the batch's.
                 Annotate(ex, index);
-                first ??= ex;
-                return ex;
+                return new PipelineReply(index, command.State, null, ex);
             }
         }
 
@@ -308,26 +482,15 @@ namespace PSRedis.Protocol
             return error;
         }
 
-        /// <summary>redis-py annotates "Command # n (...) of pipeline caused error"; here the position goes in Exception.Data.</summary>
+        /// <summary>
+        /// redis-py annotates "Command # n (...) of pipeline caused error"; here the position and the command's name and
+        /// key go in Exception.Data, never further arguments (they may be a password: AUTH, CONFIG SET requirepass ...).
+        /// </summary>
         private void Annotate(Exception error, int index)
         {
             if (index < 0) return;
             error.Data["PipelineCommandIndex"] = index;
-            error.Data["PipelineCommand"] = Describe(_queue[index].Args);
-        }
-
-        private static string Describe(object?[] args)
-        {
-            var text = new StringBuilder();
-            for (int i = 0; i < args.Length && i < 4; i++)
-            {
-                if (i > 0) text.Append(' ');
-                object? arg = args[i];
-                text.Append(arg is byte[] bytes ? "<" + bytes.Length.ToString(CultureInfo.InvariantCulture) + " bytes>"
-                    : Convert.ToString(arg, CultureInfo.InvariantCulture));
-            }
-            if (args.Length > 4) text.Append(" ...");
-            return text.ToString();
+            error.Data["PipelineCommand"] = CommandText.NameAndKey(_queue[index].Args);
         }
 
         private void LoadScripts(IRedisConnection connection)
@@ -337,19 +500,28 @@ namespace PSRedis.Protocol
             exists[0] = "SCRIPT";
             exists[1] = "EXISTS";
             for (int i = 0; i < scripts.Count; i++) exists[i + 2] = scripts[i].Sha;
-            connection.SendCommand(exists);
-            IReadOnlyList<RespValue> found = connection.ReadResponse().Items;
-            for (int i = 0; i < scripts.Count; i++)
+            try
             {
-                if (i < found.Count && found[i].BooleanValue) continue;
-                connection.SendCommand(new object?[] { "SCRIPT", "LOAD", scripts[i].Script });
-                connection.ReadResponse();
+                connection.SendCommand(exists);
+                IReadOnlyList<RespValue> found = connection.ReadResponse().Items;
+                for (int i = 0; i < scripts.Count; i++)
+                {
+                    if (i < found.Count && found[i].BooleanValue) continue;
+                    connection.SendCommand(new object?[] { "SCRIPT", "LOAD", scripts[i].Script });
+                    connection.ReadResponse();
+                }
+            }
+            catch (Exception ex) when (ex is RedisConnectionException || ex is RedisTimeoutException)
+            {
+                DiscardConnection();
+                throw;
             }
         }
 
-        private IEnumerable<IReadOnlyList<object?>> QueuedArgs()
+        private IEnumerable<IReadOnlyList<object?>> Unsent()
         {
-            for (int i = 0; i < _queue.Count; i++) yield return _queue[i].Args;
+            int end = _queue.Count;
+            for (int i = _sent; i < end; i++) yield return _queue[i].Args;
         }
 
         private IEnumerable<IReadOnlyList<object?>> TransactionCommands()
@@ -360,7 +532,7 @@ namespace PSRedis.Protocol
         }
 
         public override string ToString() =>
-            "RedisPipeline (" + (IsTransaction ? "transaction, " : "") + _queue.Count.ToString(CultureInfo.InvariantCulture) + " queued"
+            "RedisPipeline (" + (IsTransaction ? "transaction, " : "") + Count.ToString(CultureInfo.InvariantCulture) + " queued"
             + (_watching ? ", watching" : "") + ") " + _client.Options;
 
         /// <summary>
@@ -373,16 +545,18 @@ namespace PSRedis.Protocol
             private readonly Delegate _parser;
             private readonly Func<Delegate, RespValue, object?> _adapter;
 
-            public QueuedCommand(object?[] args, Delegate parser, Func<Delegate, RespValue, object?> adapter, TimeSpan? blockFor)
+            public QueuedCommand(object?[] args, Delegate parser, Func<Delegate, RespValue, object?> adapter, TimeSpan? blockFor, object? state)
             {
                 Args = args;
                 _parser = parser;
                 _adapter = adapter;
                 BlockFor = blockFor;
+                State = state;
             }
 
             public object?[] Args { get; }
             public TimeSpan? BlockFor { get; }
+            public object? State { get; }
 
             public object? Parse(RespValue reply) => _adapter(_parser, reply);
         }

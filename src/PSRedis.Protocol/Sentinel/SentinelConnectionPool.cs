@@ -10,7 +10,7 @@ namespace PSRedis.Protocol
     /// moved, idle connections to the old one are closed, and connections to it are closed when released, so they
     /// reconnect to the new master on their next use. The pooling itself is an ordinary <see cref="ConnectionPool"/>.
     /// </summary>
-    public sealed class SentinelConnectionPool : IConnectionPool
+    public sealed class SentinelConnectionPool : IConnectionPool, IDiscardingPool
     {
         private readonly object _lock = new object();
         private readonly ConnectionPool _pool;
@@ -69,6 +69,8 @@ namespace PSRedis.Protocol
             if (IsMaster && connection is SentinelManagedConnection managed && IsStaleMaster(managed.Address)) managed.Disconnect();
             _pool.Release(connection);
         }
+
+        void IDiscardingPool.Discard(IRedisConnection connection) => ((IDiscardingPool)_pool).Discard(connection);
 
         /// <summary>Closes idle connections and, when <paramref name="inUseConnections"/>, also those in use; they look up their server again on next use.</summary>
         public void Disconnect(bool inUseConnections = true) => _pool.Disconnect(inUseConnections);

@@ -87,6 +87,9 @@ namespace PSRedis.Protocol
         public RespValue ReadResponse(TimeSpan? readTimeout, bool errorsAsValues = false) =>
             Read(c => c.ReadResponse(readTimeout, errorsAsValues), errorsAsValues);
 
+        /// <summary>Makes reads of the current server connection stoppable (see <see cref="IRedisConnection.SetCancellation"/>).</summary>
+        public void SetCancellation(Func<bool>? isCancelled) => _inner?.SetCancellation(isCancelled);
+
         /// <summary>
         /// Before each use: a socket the server closed (as sentinels do to clients of a demoted master) or one to a master
         /// that has moved is reconnected through a new lookup; then the usual health-check PING, and the pool's current database.

@@ -349,6 +349,8 @@ namespace PSRedis.Tests.Integration.Commands
                 Queued.Add((args, r => parse(r)));
                 return default!;
             }
+
+            internal override object? ConvertReply(string? command, RespValue reply) => reply.ToObject(true);
         }
     }
 }

@@ -56,6 +56,7 @@ namespace PSRedis.Tests.Unit.Fakes
 
         public RespValue ReadResponse(TimeSpan? readTimeout, bool errorsAsValues = false) => ReadResponse(errorsAsValues);
         public void CheckHealth() { }
+        public void SetCancellation(Func<bool>? isCancelled) { }
 
         public void Dispose()
         {

@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace PSRedis.Protocol
+{
+    /// <summary>How a command is named in error messages and exception data: never with arguments that may be secrets.</summary>
+    internal static class CommandText
+    {
+        // Commands whose arguments after the name (and subcommand) can carry a password or token.
+        private static readonly HashSet<string> s_secretBearing = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "AUTH", "HELLO", "ACL", "CONFIG", "MIGRATE", "SENTINEL",
+        };
+
+        // Commands whose first argument is a subcommand rather than a key.
+        private static readonly HashSet<string> s_withSubcommand = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "ACL", "CONFIG", "CLIENT", "CLUSTER", "COMMAND", "FUNCTION", "LATENCY", "MEMORY", "MODULE", "OBJECT",
+            "PUBSUB", "SCRIPT", "SENTINEL", "SLOWLOG", "XGROUP", "XINFO",
+        };
+
+        /// <summary>"INCR counter", "CONFIG SET", "AUTH": the name (and subcommand), and the key when it is not secret-bearing.</summary>
+        public static string NameAndKey(IReadOnlyList<object?> args)
+        {
+            if (args.Count == 0) return string.Empty;
+            string name = Text(args[0]).ToUpperInvariant();
+            int next = 1;
+            if (s_withSubcommand.Contains(name) && args.Count > 1)
+            {
+                name += " " + Text(args[1]).ToUpperInvariant();
+                next = 2;
+            }
+            if (s_secretBearing.Contains(Text(args[0])) || args.Count <= next) return name;
+            string key = Text(args[next]);
+            if (key.Length > 80) key = key.Substring(0, 80) + "...";
+            return name + " " + key;
+        }
+
+        private static string Text(object? arg) =>
+            arg is byte[] bytes ? "<" + bytes.Length.ToString(CultureInfo.InvariantCulture) + " bytes>"
+                : Convert.ToString(arg, CultureInfo.InvariantCulture) ?? string.Empty;
+    }
+}
