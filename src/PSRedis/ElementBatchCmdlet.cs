@@ -9,8 +9,8 @@ namespace PSRedis
     /// <summary>
     /// Base of the cmdlets that send many elements to one key (Push-RedisList, Add-RedisSetMember,
     /// Remove-RedisSetMember): elements from the pipeline are gathered into one command per
-    /// <see cref="BatchSize"/> elements; a change of key or connection sends what was gathered first. The
-    /// replies of one run of a key are summed, and emitted once per run with -PassThru.
+    /// <see cref="BatchSize"/> elements, sent through the command queue; a change of key or connection ends the run. The
+    /// replies of one run of a key are summed, and emitted once per run with -PassThru (after its last reply).
     /// </summary>
     public abstract class ElementBatchCmdlet : RedisCmdlet
     {
@@ -19,8 +19,14 @@ namespace PSRedis
         private readonly List<object> _batch = new List<object>(BatchSize);
         private RedisConnection? _connection;
         private string? _key;
-        private long _total;
-        private bool _sent;
+        private Run? _run;
+
+        /// <summary>What the replies of one run of a key add up to, filled in as they arrive.</summary>
+        private sealed class Run
+        {
+            public long Total;
+            public bool Answered;
+        }
 
         /// <summary>What one element is called in messages ("List value", "Set member").</summary>
         private protected abstract string ElementName { get; }
@@ -75,6 +81,7 @@ namespace PSRedis
         {
             Flush();
             EndRun();
+            base.EndProcessing();
         }
 
         private void Flush()
@@ -83,23 +90,24 @@ namespace PSRedis
             object[] elements = _batch.ToArray();
             _batch.Clear();
             if (!Approve(_key, _connection, elements)) return;
-            try
+            Run run = _run ??= new Run();
+            string key = _key;
+            Commands.Add(_connection, c => Send(c, key, elements), key, (reply, output) =>
             {
-                long reply = Send(CommandsFor(_connection), _key, elements);
-                _total = Combine(_total, reply);
-                _sent = true;
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, _connection, _key);
-            }
+                run.Total = Combine(run.Total, reply);
+                run.Answered = true;
+            });
         }
 
         private void EndRun()
         {
-            if (_sent && PassThruRequested && _connection != null && !IsBatching(_connection)) WriteObject(_total);
-            _total = 0;
-            _sent = false;
+            Run? run = _run;
+            _run = null;
+            if (run == null || !PassThruRequested || _connection == null) return;
+            Commands.Then(_connection, output =>
+            {
+                if (run.Answered) output.WriteObject(run.Total);
+            });
         }
 
         private protected static string Describe(object[] elements) =>

@@ -26,9 +26,10 @@ AfterAll {
 }
 
 Describe 'Invoke-RedisPipeline' {
-    It 'emits one reply per queued command, in order' {
+    It 'emits what each cmdlet emits outside a batch, in order' {
         $replies = Invoke-RedisPipeline {
             Set-RedisValue -Key "${Prefix}a" -Value 1
+            Set-RedisValue -Key "${Prefix}b" -Value 1 -PassThru
             Invoke-RedisCommand INCR "${Prefix}a"
             Get-RedisValue -Key "${Prefix}a", "${Prefix}missing"
             Test-RedisKey -Key "${Prefix}a"
@@ -41,11 +42,20 @@ Describe 'Invoke-RedisPipeline' {
         $replies[4] | Should -BeTrue
     }
 
+    It 'gives the same objects inside and outside a batch' {
+        Set-RedisHash -Key "${Prefix}h" -Value @{ name = 'Ann'; lang = 'en' }
+        Push-RedisList -Key "${Prefix}l" -Value x, y, z
+        $outside = @(Get-RedisHash -Key "${Prefix}h"; Get-RedisList -Key "${Prefix}l")
+        $inside = Invoke-RedisPipeline { Get-RedisHash -Key "${Prefix}h"; Get-RedisList -Key "${Prefix}l" }
+        $inside.Count | Should -Be $outside.Count
+        ($inside | ConvertTo-Json -Compress) | Should -Be ($outside | ConvertTo-Json -Compress)
+    }
+
     It 'queues every command of a loop and sends them in one round trip' -Skip:([bool]$env:REDIS_TEST_URL) {
         Set-RedisValue -Key "${Prefix}warm" -Value 1          # the pool holds a ready connection
         $reads = Get-ServerStat total_reads_processed
         $replies = Invoke-RedisPipeline {
-            foreach ($i in 1..100) { Set-RedisValue -Key "${Prefix}k$i" -Value $i }
+            foreach ($i in 1..100) { Set-RedisValue -Key "${Prefix}k$i" -Value $i -PassThru }
         }
         $after = Get-ServerStat total_reads_processed
         @($replies).Count | Should -Be 100
@@ -60,7 +70,7 @@ Describe 'Invoke-RedisPipeline' {
             Get-RedisValue -Key "${Prefix}list"
             Set-RedisValue -Key "${Prefix}after" -Value 2
         } -ErrorVariable failed -ErrorAction SilentlyContinue
-        @($replies).Count | Should -Be 2
+        @($replies).Count | Should -Be 0
         $failed.Count | Should -Be 1
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'PSRedis.WrongType*'
         $failed[0].TargetObject | Should -Be "${Prefix}list"
@@ -80,7 +90,8 @@ Describe 'Invoke-RedisTransaction' {
             Invoke-RedisCommand DECRBY "${Prefix}from" 30
             Invoke-RedisCommand INCRBY "${Prefix}to" 30
         }
-        $replies | Should -Be @($true, 70, 30)
+        $replies | Should -Be @(70, 30)
+        Get-RedisValue -Key "${Prefix}from" | Should -Be '70'
     }
 
     It 'raises PSRedis.WatchConflict and applies nothing when a watched key changed' {
@@ -103,7 +114,7 @@ Describe 'Invoke-RedisTransaction' {
             $script:attempts++
             $current = [int]$Spy.Client.Get("${Prefix}counter")
             if ($script:attempts -eq 1) { Set-RedisValue -Key "${Prefix}counter" -Value 500 -Connection $Spy }
-            Set-RedisValue -Key "${Prefix}counter" -Value ($current * 2)
+            Set-RedisValue -Key "${Prefix}counter" -Value ($current * 2) -PassThru
         } | Should -BeTrue
         $script:attempts | Should -Be 2
         Get-RedisValue -Key "${Prefix}counter" | Should -Be '1000'

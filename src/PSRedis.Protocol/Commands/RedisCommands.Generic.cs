@@ -8,7 +8,7 @@ namespace PSRedis.Protocol
         /// <summary>
         /// Sends (or, on a pipeline, queues) any command and gives its reply as plain .NET values
         /// (<see cref="Resp.RespValue.ToObject"/>): bulk strings as UTF-8 text, or byte[] when <paramref name="decode"/>
-        /// is false. Unlike <see cref="RedisClient.ExecuteCommand"/> no response callback applies. An error reply is
+        /// is false. Unlike <see cref="ExecuteCommand"/> no response callback applies. An error reply is
         /// thrown by a client; on a pipeline it lands in the command's slot of the results.
         /// </summary>
         public object? ExecuteToObject(IReadOnlyList<object?> args, bool decode = true) => Run(args, r => r.ToObject(decode));

@@ -24,8 +24,8 @@ namespace PSRedis.Cmdlets
 
         private readonly List<Item> _batch = new List<Item>(BatchSize);
         private RedisConnection? _batchConnection;
+        private RedisConnection? _lastConnection;
         private long _added;
-        private bool _queued;
 
         /// <summary>The sorted set. Binds by property name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -86,6 +86,7 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
+            _lastConnection = connection;
             string key = Key!;
             var items = new List<Item>();
             if (ParameterSetName == MappingSet)
@@ -125,7 +126,12 @@ namespace PSRedis.Cmdlets
         protected override void EndProcessing()
         {
             Flush();
-            if (PassThru && !Increment && !_queued) WriteObject(_added);
+            if (PassThru && !Increment)
+            {
+                if (_lastConnection != null) Commands.Then(_lastConnection, output => output.WriteObject(_added));
+                else WriteObject(_added);
+            }
+            base.EndProcessing();
         }
 
         private void Flush()
@@ -154,46 +160,23 @@ namespace PSRedis.Cmdlets
             }
             WriteVerbose("ZADD" + Options() + " of " + items.Length.ToString(CultureInfo.InvariantCulture) + " member(s) in "
                 + keys.Count.ToString(CultureInfo.InvariantCulture) + " key(s) on " + connection.Url);
-            TypedCommandBatch.Outcome outcome = Send(connection, keys.Count,
-                (commands, i) => commands.ZAdd(keys[i], byKey[keys[i]], nx: NotExists, xx: Exists, gt: GreaterThan, lt: LessThan));
-            if (outcome == null) return;
-            for (int i = 0; i < keys.Count; i++)
+            foreach (string key in keys)
             {
-                object? result = outcome.Results[i];
-                if (result is Exception e) WriteRedisError(e, connection, keys[i]);
-                else if (!outcome.Queued && result is long added) _added += added;
+                List<KeyValuePair<string, double>> members = byKey[key];
+                Commands.Add(connection, c => c.ZAdd(key, members, nx: NotExists, xx: Exists, gt: GreaterThan, lt: LessThan), key,
+                    (added, output) => _added += added);
             }
         }
+
+        private static readonly Action<double?, Cmdlet> s_score = (score, output) => output.WriteObject(score);
 
         private void FlushIncrements(RedisConnection connection, Item[] items)
         {
             WriteVerbose(items.Length.ToString(CultureInfo.InvariantCulture) + " ZADD" + Options() + " INCR on " + connection.Url);
-            TypedCommandBatch.Outcome outcome = Send(connection, items.Length,
-                (commands, i) => commands.ZAddIncr(items[i].Key, items[i].Member, items[i].Score, nx: NotExists, xx: Exists, gt: GreaterThan, lt: LessThan));
-            if (outcome == null) return;
-            for (int i = 0; i < items.Length; i++)
+            foreach (Item item in items)
             {
-                object? result = outcome.Results[i];
-                if (result is Exception e) WriteRedisError(e, connection, items[i].Key);
-                else if (!outcome.Queued) WriteObject(result);
-            }
-        }
-
-        private TypedCommandBatch.Outcome Send(RedisConnection connection, int count, Action<RedisCommands, int> queue)
-        {
-            try
-            {
-                TypedCommandBatch.Outcome outcome = TypedCommandBatch.Run(connection, count, queue);
-                _queued |= outcome.Queued;
-                return outcome;
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                // The batch could not be sent at all (e.g. text that cannot be encoded): every item gets the error.
-                var failed = new object?[count];
-                for (int i = 0; i < count; i++) failed[i] = e;
-                return new TypedCommandBatch.Outcome(false, failed);
+                Commands.Add(connection, c => c.ZAddIncr(item.Key, item.Member, item.Score, nx: NotExists, xx: Exists, gt: GreaterThan, lt: LessThan),
+                    item.Key, s_score);
             }
         }
 

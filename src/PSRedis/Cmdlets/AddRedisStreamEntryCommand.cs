@@ -16,12 +16,9 @@ namespace PSRedis.Cmdlets
     [OutputType(typeof(string))]
     public sealed class AddRedisStreamEntryCommand : RedisCmdlet
     {
-        internal const int BatchSize = 500;
         private const string FieldsSet = "Fields";
         private const string InputObjectSet = "InputObject";
 
-        private readonly List<Request> _batch = new List<Request>(BatchSize);
-        private RedisConnection? _batchConnection;
         private bool _keyFromCommandLine;
 
         /// <summary>The stream. Binds by property name.</summary>
@@ -76,43 +73,15 @@ namespace PSRedis.Cmdlets
                 WriteError(new ErrorRecord(new ArgumentException("A stream entry needs at least one field."), "PSRedis.NoFields", ErrorCategory.InvalidArgument, key));
                 return;
             }
-            if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
-            _batchConnection = connection;
-            _batch.Add(new Request(key, fields));
-            if (_batch.Count >= BatchSize) Flush();
-        }
-
-        protected override void EndProcessing() => Flush();
-
-        private void Flush()
-        {
-            if (_batch.Count == 0 || _batchConnection == null) return;
-            RedisConnection connection = _batchConnection;
-            Request[] requests = _batch.ToArray();
-            _batch.Clear();
             long? maxLen = MaxLength >= 0 ? MaxLength : (long?)null;
-            WriteVerbose((requests.Length == 1 ? "XADD " + requests[0].Key : requests.Length.ToString(CultureInfo.InvariantCulture) + " pipelined XADDs")
-                + (maxLen.HasValue ? " MAXLEN " + (Approximate ? "~ " : string.Empty) + maxLen.Value.ToString(CultureInfo.InvariantCulture) : string.Empty)
-                + " " + Id + " on " + connection.Url);
-            TypedCommandBatch.Outcome outcome;
-            try
-            {
-                outcome = TypedCommandBatch.Run(connection, requests.Length,
-                    (commands, i) => commands.XAdd(requests[i].Key, requests[i].Fields, Id, maxLen, Approximate.IsPresent));
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                foreach (Request r in requests) WriteError(ToErrorRecord(e, r.Key));
-                return;
-            }
-            for (int i = 0; i < requests.Length; i++)
-            {
-                object? result = outcome.Results[i];
-                if (result is Exception e) WriteRedisError(e, connection, requests[i].Key);
-                else if (!outcome.Queued) WriteObject(result);
-            }
+            bool approximate = Approximate.IsPresent;
+            string id = Id;
+            WriteVerbose("XADD " + key + (maxLen.HasValue ? " MAXLEN " + (approximate ? "~ " : string.Empty) + maxLen.Value.ToString(CultureInfo.InvariantCulture) : string.Empty)
+                + " " + id + " on " + connection.Url);
+            Commands.Add(connection, c => c.XAdd(key, fields, id, maxLen, approximate), key, s_write);
         }
+
+        private static readonly Action<string?, Cmdlet> s_write = (newId, output) => output.WriteObject(newId);
 
         private IDictionary<string, object>? FromDictionary(IDictionary dictionary, string key)
         {
@@ -158,18 +127,6 @@ namespace PSRedis.Cmdlets
             }
             fields[name] = value;
             return true;
-        }
-
-        private sealed class Request
-        {
-            public Request(string key, IDictionary<string, object> fields)
-            {
-                Key = key;
-                Fields = fields;
-            }
-
-            public string Key { get; }
-            public IDictionary<string, object> Fields { get; }
         }
     }
 }

@@ -33,22 +33,10 @@ namespace PSRedis.Cmdlets
                 : GetVariableValue("WhatIfPreference") is object pref && LanguagePrimitives.IsTrue(pref);
             if (!(Force && !whatIf) && !ShouldProcess(target, action)) return;
             WriteVerbose((All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + " on " + connection.Url);
-            if (IsBatching(connection))
-            {
-                // Inside Invoke-RedisPipeline/-Transaction: queued (a transaction can empty a database atomically with other writes).
-                if (All) QueueInBatch(connection, null, c => c.FlushAll(Async));
-                else QueueInBatch(connection, null, c => c.FlushDb(Async));
-                return;
-            }
-            try
-            {
-                if (All) connection.Client.FlushAll(Async);
-                else connection.Client.FlushDb(Async);
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, null);
-            }
+            // In a batch block it is queued (a transaction can empty a database atomically with other writes).
+            bool async = Async;
+            if (All) Commands.Add(connection, c => c.FlushAll(async), null);
+            else Commands.Add(connection, c => c.FlushDb(async), null);
         }
     }
 }

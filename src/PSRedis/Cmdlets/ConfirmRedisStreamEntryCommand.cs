@@ -20,7 +20,6 @@ namespace PSRedis.Cmdlets
         private readonly List<Tuple<string, string, string>> _batch = new List<Tuple<string, string, string>>(BatchSize);
         private RedisConnection? _batchConnection;
         private long _confirmed;
-        private bool _queued;
 
         /// <summary>The stream. Binds by property name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -57,7 +56,13 @@ namespace PSRedis.Cmdlets
         protected override void EndProcessing()
         {
             Flush();
-            if (PassThru && !_queued) WriteObject(_confirmed);
+            RedisConnection? connection = _batchConnection;
+            if (PassThru)
+            {
+                if (connection != null) Commands.Then(connection, output => output.WriteObject(_confirmed));
+                else WriteObject(_confirmed);
+            }
+            base.EndProcessing();
         }
 
         private void Flush()
@@ -80,24 +85,10 @@ namespace PSRedis.Cmdlets
             _batch.Clear();
             WriteVerbose("XACK of " + total.ToString(CultureInfo.InvariantCulture) + " id(s) in " + targets.Count.ToString(CultureInfo.InvariantCulture)
                 + " stream/group pair(s) on " + connection.Url);
-            TypedCommandBatch.Outcome outcome;
-            try
+            foreach (Tuple<string, string> target in targets)
             {
-                outcome = TypedCommandBatch.Run(connection, targets.Count,
-                    (commands, i) => commands.XAck(targets[i].Item1, targets[i].Item2, ids[targets[i]].ToArray()));
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                foreach (Tuple<string, string> target in targets) WriteError(ToErrorRecord(e, target.Item1));
-                return;
-            }
-            _queued |= outcome.Queued;
-            for (int i = 0; i < targets.Count; i++)
-            {
-                object? result = outcome.Results[i];
-                if (result is Exception e) WriteRedisError(e, connection, targets[i].Item1);
-                else if (!outcome.Queued && result is long count) _confirmed += count;
+                string[] confirm = ids[target].ToArray();
+                Commands.Add(connection, c => c.XAck(target.Item1, target.Item2, confirm), target.Item1, (count, output) => _confirmed += count);
             }
         }
     }

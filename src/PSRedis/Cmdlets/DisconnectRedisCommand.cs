@@ -68,7 +68,7 @@ namespace PSRedis.Cmdlets
             }
             foreach (RedisConnection connection in targets)
             {
-                if (BatchScope.For(connection) == null) continue;
+                if (BatchScope.Find(connection) == null) continue;
                 // Closing it would lose the batch being collected: say so instead of failing later at EXEC.
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException("Disconnect-Redis cannot close '" + connection.Name + "' inside Invoke-RedisPipeline or Invoke-RedisTransaction for it: the batch still needs the connection."),

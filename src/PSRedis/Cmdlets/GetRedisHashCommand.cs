@@ -38,58 +38,44 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            RedisCommands commands = CommandsFor(connection);
-            bool batching = IsBatching(connection);
             foreach (string key in Key!)
             {
-                var fields = new List<KeyValuePair<string, object?>>();
-                try
+                if (Field != null)
                 {
-                    if (Field != null)
-                    {
-                        WriteVerbose("HMGET " + key + " (" + CollectionSupport.Count(Field.Length, "field", "fields") + ")");
-                        if (AsByteArray)
-                        {
-                            IList<byte[]?> values = commands.HMGetBytes(key, Field);
-                            if (batching) continue;
-                            for (int i = 0; i < Field.Length; i++) fields.Add(new KeyValuePair<string, object?>(Field[i], values[i]));
-                        }
-                        else
-                        {
-                            IList<string?> values = commands.HMGet(key, Field);
-                            if (batching) continue;
-                            for (int i = 0; i < Field.Length; i++) fields.Add(new KeyValuePair<string, object?>(Field[i], values[i]));
-                        }
-                    }
-                    else
-                    {
-                        WriteVerbose("HGETALL " + key);
-                        if (AsByteArray)
-                        {
-                            Dictionary<string, byte[]> all = commands.HGetAllBytes(key);
-                            if (batching) continue;
-                            foreach (KeyValuePair<string, byte[]> pair in all) fields.Add(new KeyValuePair<string, object?>(pair.Key, pair.Value));
-                        }
-                        else
-                        {
-                            Dictionary<string, string> all = commands.HGetAll(key);
-                            if (batching) continue;
-                            foreach (KeyValuePair<string, string> pair in all) fields.Add(new KeyValuePair<string, object?>(pair.Key, pair.Value));
-                        }
-                        if (fields.Count == 0)
-                        {
-                            WriteVerbose("No hash at " + key + ".");
-                            continue;
-                        }
-                    }
-                }
-                catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-                {
-                    WriteRedisError(e, connection, key);
+                    string[] fields = Field;
+                    WriteVerbose("HMGET " + key + " (" + CollectionSupport.Count(fields.Length, "field", "fields") + ")");
+                    if (AsByteArray) Commands.Add(connection, c => c.HMGetBytes(key, fields), key, (values, output) => Emit(key, Pairs(fields, values), output));
+                    else Commands.Add(connection, c => c.HMGet(key, fields), key, (values, output) => Emit(key, Pairs(fields, values), output));
                     continue;
                 }
-                WriteObject(AsHashtable ? ToHashtable(fields) : ToObject(key, fields));
+                WriteVerbose("HGETALL " + key);
+                if (AsByteArray) Commands.Add(connection, c => c.HGetAllBytes(key), key, (all, output) => Emit(key, Pairs(all), output));
+                else Commands.Add(connection, c => c.HGetAll(key), key, (all, output) => Emit(key, Pairs(all), output));
             }
+        }
+
+        private static List<KeyValuePair<string, object?>> Pairs<T>(string[] fields, IList<T> values)
+        {
+            var pairs = new List<KeyValuePair<string, object?>>(fields.Length);
+            for (int i = 0; i < fields.Length; i++) pairs.Add(new KeyValuePair<string, object?>(fields[i], values[i]));
+            return pairs;
+        }
+
+        private static List<KeyValuePair<string, object?>> Pairs<T>(Dictionary<string, T> all)
+        {
+            var pairs = new List<KeyValuePair<string, object?>>(all.Count);
+            foreach (KeyValuePair<string, T> pair in all) pairs.Add(new KeyValuePair<string, object?>(pair.Key, pair.Value));
+            return pairs;
+        }
+
+        private void Emit(string key, List<KeyValuePair<string, object?>> fields, Cmdlet output)
+        {
+            if (fields.Count == 0)
+            {
+                output.WriteVerbose("No hash at " + key + ".");
+                return;
+            }
+            output.WriteObject(AsHashtable ? ToHashtable(fields) : ToObject(key, fields, output));
         }
 
         private static Hashtable ToHashtable(List<KeyValuePair<string, object?>> fields)
@@ -99,20 +85,20 @@ namespace PSRedis.Cmdlets
             return table;
         }
 
-        private PSObject ToObject(string key, List<KeyValuePair<string, object?>> fields)
+        private static PSObject ToObject(string key, List<KeyValuePair<string, object?>> fields, Cmdlet output)
         {
             var result = new PSObject();
             foreach (KeyValuePair<string, object?> pair in fields)
             {
                 if (pair.Key.Length == 0)
                 {
-                    WriteWarning("Hash " + key + ": a field with an empty name cannot be a property and is left out; use -AsHashtable to get every field.");
+                    output.WriteWarning("Hash " + key + ": a field with an empty name cannot be a property and is left out; use -AsHashtable to get every field.");
                     continue;
                 }
                 if (result.Properties[pair.Key] != null)
                 {
                     // PowerShell property names ignore case; Redis field names do not.
-                    WriteWarning("Hash " + key + ": field '" + pair.Key + "' differs from another field only in case and is left out; use -AsHashtable to get every field.");
+                    output.WriteWarning("Hash " + key + ": field '" + pair.Key + "' differs from another field only in case and is left out; use -AsHashtable to get every field.");
                     continue;
                 }
                 result.Properties.Add(new PSNoteProperty(pair.Key, pair.Value));

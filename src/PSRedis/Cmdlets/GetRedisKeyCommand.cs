@@ -76,21 +76,18 @@ namespace PSRedis.Cmdlets
                     return;
                 }
 
+                // TYPE and PTTL of a page's keys travel through the command queue while the next page is scanned.
                 ulong cursor = 0;
                 do
                 {
                     ScanPage page = client.Scan(cursor, Match, Count, Type);
                     cursor = page.Cursor;
-                    if (page.Keys.Count == 0) continue;
-                    foreach (KeyDescription d in client.DescribeKeys(page.Keys))
-                    {
-                        if (!d.Exists) continue; // deleted or expired since the SCAN page was read
-                        WriteObject(new RedisKeyInfo(d.Key, database, connection, d.Type, d.TimeToLive));
-                        found++;
-                    }
+                    foreach (string key in page.Keys) Describe(connection, key, database);
+                    found += page.Keys.Count;
                     Progress(client, ++pages, found);
                 }
                 while (cursor != 0);
+                Commands.Flush();
             }
             catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
             {
@@ -105,6 +102,18 @@ namespace PSRedis.Cmdlets
                     WriteProgress(new ProgressRecord(ProgressId, "Scanning Redis keys", "Done") { RecordType = ProgressRecordType.Completed });
                 }
             }
+        }
+
+        /// <summary>Queues TYPE and PTTL of <paramref name="key"/>; the PTTL reply emits the key, unless it is gone meanwhile.</summary>
+        private void Describe(RedisConnection connection, string key, int database)
+        {
+            var type = new string?[1];
+            Commands.Add(connection, c => c.Type(key), key, (t, output) => type[0] = t);
+            Commands.Add(connection, c => c.PTtl(key), key, (ms, output) =>
+            {
+                if (type[0] == null || type[0] == "none") return; // deleted or expired since the SCAN page was read
+                output.WriteObject(new RedisKeyInfo(key, database, connection, type[0], ms < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms)));
+            });
         }
 
         /// <summary>

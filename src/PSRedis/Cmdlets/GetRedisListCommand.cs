@@ -44,37 +44,22 @@ namespace PSRedis.Cmdlets
         {
             RedisConnection connection = ResolveConnection();
             string key = Key!;
-            RedisCommands commands = CommandsFor(connection);
-            try
+            long start = Start, end = End;
+            int chunk = ChunkSize;
+            WriteVerbose("LRANGE " + key + " " + start.ToString(CultureInfo.InvariantCulture) + " " + end.ToString(CultureInfo.InvariantCulture)
+                + " in chunks of " + chunk.ToString(CultureInfo.InvariantCulture));
+            if (AsByteArray)
             {
-                if (IsBatching(connection))
-                {
-                    if (AsByteArray) commands.LRangeBytes(key, Start, End);
-                    else commands.LRange(key, Start, End);
-                    return;
-                }
-                long start = Start, end = End;
-                if (start < 0 || end < 0)
-                {
-                    long length = commands.LLen(key);
-                    if (start < 0) start = Math.Max(0, length + start);
-                    if (end < 0) end = length + end;
-                }
-                WriteVerbose("LRANGE " + key + " " + start.ToString(CultureInfo.InvariantCulture) + " " + end.ToString(CultureInfo.InvariantCulture)
-                    + " in chunks of " + ChunkSize.ToString(CultureInfo.InvariantCulture));
-                while (start <= end)
-                {
-                    long last = Math.Min(end, start + ChunkSize - 1);
-                    IList chunk = AsByteArray ? (IList)commands.LRangeBytes(key, start, last) : (IList)commands.LRange(key, start, last);
-                    foreach (object element in chunk) WriteObject(element);
-                    if (chunk.Count < last - start + 1) break; // the list ends here (or shrank meanwhile)
-                    start = last + 1;
-                }
+                Commands.Read(connection, client => client.LRangeBytesIter(key, start, end, chunk), c => c.LRangeBytes(key, start, end),
+                    all => all, key, s_write);
             }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            else
             {
-                WriteRedisError(e, connection, key);
+                Commands.Read(connection, client => client.LRangeIter(key, start, end, chunk), c => c.LRange(key, start, end),
+                    all => all, key, s_write);
             }
         }
+
+        private static readonly Action<object, Cmdlet> s_write = (element, output) => output.WriteObject(element);
     }
 }

@@ -22,38 +22,24 @@ namespace PSRedis.Cmdlets
         {
             RedisConnection connection = ResolveConnection();
             IEnumerable<string?> sections = Section ?? new string?[] { null };
-            if (IsBatching(connection))
-            {
-                // Inside Invoke-RedisPipeline/-Transaction: one INFO per section; the batch emits each as a RedisInfo object.
-                foreach (string? section in sections) QueueInBatch(connection, section, c => c.Info(section));
-                return;
-            }
             foreach (string? section in sections)
             {
                 WriteVerbose("INFO" + (section != null ? " " + section : string.Empty) + " on " + connection.Url);
-                RedisInfo info;
-                try
-                {
-                    info = connection.Client.Info(section);
-                }
-                catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-                {
-                    WriteRedisError(e, connection, section);
-                    continue;
-                }
-                if (section != null && info.Sections.Count == 0)
-                {
-                    WriteError(new ErrorRecord(new ArgumentException("The server has no INFO section '" + section + "'."),
-                        "PSRedis.UnknownInfoSection", ErrorCategory.ObjectNotFound, section));
-                    continue;
-                }
-                foreach (KeyValuePair<string, IReadOnlyDictionary<string, object>> s in info.Sections)
-                {
-                    foreach (KeyValuePair<string, object> field in s.Value)
-                    {
-                        WriteObject(new RedisServerInfoEntry(s.Key, field.Key, field.Value));
-                    }
-                }
+                Commands.Add(connection, c => c.Info(section), section, (info, output) => Emit(section, info, output));
+            }
+        }
+
+        private static void Emit(string? section, RedisInfo info, Cmdlet output)
+        {
+            if (section != null && info.Sections.Count == 0)
+            {
+                output.WriteError(new ErrorRecord(new ArgumentException("The server has no INFO section '" + section + "'."),
+                    "PSRedis.UnknownInfoSection", ErrorCategory.ObjectNotFound, section));
+                return;
+            }
+            foreach (KeyValuePair<string, IReadOnlyDictionary<string, object>> s in info.Sections)
+            {
+                foreach (KeyValuePair<string, object> field in s.Value) output.WriteObject(new RedisServerInfoEntry(s.Key, field.Key, field.Value));
             }
         }
     }

@@ -42,27 +42,33 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            bool batching = IsBatching(connection);
             foreach (string key in Key!)
             {
-                try
+                if (ParameterSetName == MemberSet)
                 {
-                    if (ParameterSetName == MemberSet) Test(connection, key, batching);
-                    else if (batching) CommandsFor(connection).SMembers(key);
-                    else
-                    {
-                        WriteVerbose("SSCAN " + key + (Match != null ? " MATCH " + Match : string.Empty));
-                        foreach (string member in connection.Client.SScanIter(key, Match, PageSize)) WriteObject(member);
-                    }
+                    Test(connection, key);
+                    continue;
                 }
-                catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-                {
-                    WriteRedisError(e, connection, key);
-                }
+                WriteVerbose("SSCAN " + key + (Match != null ? " MATCH " + Match : string.Empty));
+                string? match = Match;
+                int page = PageSize;
+                // In a batch block SSCAN cannot page: SMEMBERS, filtered as MATCH would have filtered.
+                Commands.Read(connection, client => client.SScanIter(key, match, page), c => c.SMembers(key),
+                    all => Matching(all, match), key, s_write);
             }
         }
 
-        private void Test(RedisConnection connection, string key, bool batching)
+        private static readonly Action<string, Cmdlet> s_write = (member, output) => output.WriteObject(member);
+
+        private static IEnumerable<string> Matching(IEnumerable<string> members, string? match)
+        {
+            foreach (string member in members)
+            {
+                if (match == null || RedisGlob.IsMatch(match, member)) yield return member;
+            }
+        }
+
+        private void Test(RedisConnection connection, string key)
         {
             var members = new List<object>();
             foreach (object item in Member!)
@@ -75,12 +81,14 @@ namespace PSRedis.Cmdlets
                 }
                 members.Add(member);
             }
-            RedisCommands commands = CommandsFor(connection);
             WriteVerbose("SISMEMBER " + key + " for " + CollectionSupport.Count(members.Count, "member", "members"));
             foreach (object member in members)
             {
-                bool present = commands.SIsMember(key, member);
-                if (present && !batching) WriteObject(member is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : Convert.ToString(member, System.Globalization.CultureInfo.InvariantCulture));
+                string text = member is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : Convert.ToString(member, System.Globalization.CultureInfo.InvariantCulture)!;
+                Commands.Add(connection, c => c.SIsMember(key, member), key, (present, output) =>
+                {
+                    if (present) output.WriteObject(text);
+                });
             }
         }
     }

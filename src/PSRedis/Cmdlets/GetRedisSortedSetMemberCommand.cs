@@ -102,95 +102,54 @@ namespace PSRedis.Cmdlets
             bool limit = MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) || MyInvocation.BoundParameters.ContainsKey(nameof(Count));
             long? offset = limit ? Offset : (long?)null;
             long? count = limit ? (MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : -1) : (long?)null;
-            RedisCommands commands = CommandsFor(connection);
-            bool batching = IsBatching(connection);
-            try
+            Action<IList<string>, Cmdlet> members = (list, output) => { foreach (string member in list) output.WriteObject(member); };
+            Action<IList<SortedSetEntry>, Cmdlet> entries = (list, output) => { foreach (SortedSetEntry entry in list) WriteEntry(key, entry, connection, output); };
+            ScoreBound min = _min, max = _max;
+            LexBound minLex = _minLex, maxLex = _maxLex;
+            switch (ParameterSetName)
             {
-                switch (ParameterSetName)
-                {
-                    case ScoreSet:
-                        WriteVerbose((Descending ? "ZREVRANGEBYSCORE " : "ZRANGEBYSCORE ") + key + " " + _min + " " + _max + Limit(offset, count) + " on " + connection.Url);
-                        if (WithScores)
-                        {
-                            IList<SortedSetEntry> entries = Descending ? commands.ZRevRangeByScoreWithScores(key, _max, _min, offset, count)
-                                : commands.ZRangeByScoreWithScores(key, _min, _max, offset, count);
-                            if (!batching) Emit(entries, key, connection);
-                        }
-                        else
-                        {
-                            IList<string> members = Descending ? commands.ZRevRangeByScore(key, _max, _min, offset, count)
-                                : commands.ZRangeByScore(key, _min, _max, offset, count);
-                            if (!batching) Emit(members);
-                        }
-                        break;
-                    case LexSet:
-                        WriteVerbose((Descending ? "ZREVRANGEBYLEX " : "ZRANGEBYLEX ") + key + " " + _minLex + " " + _maxLex + Limit(offset, count) + " on " + connection.Url);
-                        IList<string> lex = Descending ? commands.ZRevRangeByLex(key, _maxLex, _minLex, offset, count)
-                            : commands.ZRangeByLex(key, _minLex, _maxLex, offset, count);
-                        if (!batching) Emit(lex);
-                        break;
-                    default:
-                        ByRank(commands, batching, key, connection);
-                        break;
-                }
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, key);
+                case ScoreSet:
+                    WriteVerbose((Descending ? "ZREVRANGEBYSCORE " : "ZRANGEBYSCORE ") + key + " " + min + " " + max + Limit(offset, count) + " on " + connection.Url);
+                    if (WithScores)
+                    {
+                        if (Descending) Commands.Add(connection, c => c.ZRevRangeByScoreWithScores(key, max, min, offset, count), key, entries);
+                        else Commands.Add(connection, c => c.ZRangeByScoreWithScores(key, min, max, offset, count), key, entries);
+                    }
+                    else if (Descending) Commands.Add(connection, c => c.ZRevRangeByScore(key, max, min, offset, count), key, members);
+                    else Commands.Add(connection, c => c.ZRangeByScore(key, min, max, offset, count), key, members);
+                    break;
+                case LexSet:
+                    WriteVerbose((Descending ? "ZREVRANGEBYLEX " : "ZRANGEBYLEX ") + key + " " + minLex + " " + maxLex + Limit(offset, count) + " on " + connection.Url);
+                    if (Descending) Commands.Add(connection, c => c.ZRevRangeByLex(key, maxLex, minLex, offset, count), key, members);
+                    else Commands.Add(connection, c => c.ZRangeByLex(key, minLex, maxLex, offset, count), key, members);
+                    break;
+                default:
+                    ByRank(connection, key);
+                    break;
             }
         }
 
-        private void ByRank(RedisCommands commands, bool batching, string key, RedisConnection connection)
+        /// <summary>By rank: paged on the client where it can be (see RedisClient.ZRangeIter), one ZRANGE in a batch block.</summary>
+        private void ByRank(RedisConnection connection, string key)
         {
-            string command = Descending ? "ZREVRANGE " : "ZRANGE ";
-            // Pages only where ranks can be counted forward without knowing the size: a start at 0 or above.
-            if (batching || Start < 0 || (End < 0 && End != -1))
+            long start = Start, end = End;
+            bool descending = Descending;
+            int page = PageSize;
+            WriteVerbose((descending ? "ZREVRANGE " : "ZRANGE ") + key + " " + start.ToString(CultureInfo.InvariantCulture) + " "
+                + end.ToString(CultureInfo.InvariantCulture) + " in pages of " + page.ToString(CultureInfo.InvariantCulture) + " on " + connection.Url);
+            if (WithScores)
             {
-                WriteVerbose(command + key + " " + Start.ToString(CultureInfo.InvariantCulture) + " " + End.ToString(CultureInfo.InvariantCulture) + " on " + connection.Url);
-                if (WithScores)
-                {
-                    IList<SortedSetEntry> entries = commands.ZRangeWithScores(key, Start, End, Descending);
-                    if (!batching) Emit(entries, key, connection);
-                }
-                else
-                {
-                    IList<string> members = commands.ZRange(key, Start, End, Descending);
-                    if (!batching) Emit(members);
-                }
+                Commands.Read(connection, client => client.ZRangeWithScoresIter(key, start, end, descending, page),
+                    c => c.ZRangeWithScores(key, start, end, descending), all => all, key,
+                    (SortedSetEntry entry, Cmdlet output) => WriteEntry(key, entry, connection, output));
                 return;
             }
-            long from = Start;
-            while (End == -1 || from <= End)
-            {
-                long to = End == -1 ? from + PageSize - 1 : Math.Min(End, from + PageSize - 1);
-                WriteVerbose(command + key + " " + from.ToString(CultureInfo.InvariantCulture) + " " + to.ToString(CultureInfo.InvariantCulture) + " on " + connection.Url);
-                int got;
-                if (WithScores)
-                {
-                    IList<SortedSetEntry> entries = commands.ZRangeWithScores(key, from, to, Descending);
-                    Emit(entries, key, connection);
-                    got = entries.Count;
-                }
-                else
-                {
-                    IList<string> members = commands.ZRange(key, from, to, Descending);
-                    Emit(members);
-                    got = members.Count;
-                }
-                if (got < to - from + 1) break;
-                from = to + 1;
-            }
+            Commands.Read(connection, client => client.ZRangeIter(key, start, end, descending, page),
+                c => c.ZRange(key, start, end, descending), all => all, key, (string member, Cmdlet output) => output.WriteObject(member));
         }
 
-        private void Emit(IList<string> members)
-        {
-            foreach (string member in members) WriteObject(member);
-        }
-
-        private void Emit(IList<SortedSetEntry> entries, string key, RedisConnection connection)
-        {
-            foreach (SortedSetEntry entry in entries) WriteObject(new RedisSortedSetEntry(key, entry.Member, entry.Score, connection));
-        }
+        private static void WriteEntry(string key, SortedSetEntry entry, RedisConnection connection, Cmdlet output) =>
+            output.WriteObject(new RedisSortedSetEntry(key, entry.Member, entry.Score, connection));
 
         private static string Limit(long? offset, long? count) =>
             offset.HasValue ? " LIMIT " + offset.Value.ToString(CultureInfo.InvariantCulture) + " " + count!.Value.ToString(CultureInfo.InvariantCulture) : string.Empty;

@@ -1,30 +1,18 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
 using PSRedis.Protocol;
 
 namespace PSRedis.Cmdlets
 {
     /// <summary>
-    /// Get-RedisValue: the string value of each key, read with MGET in batches of up to 500 keys from the
-    /// pipeline. One output per key in input order, $null for a missing key; a key holding another type is
-    /// a non-terminating WrongType error (and no output) so the rest of the pipeline goes on. Inside
-    /// Invoke-RedisPipeline/-Transaction it queues one GET per key instead and emits nothing.
+    /// Get-RedisValue: the string value of each key, one GET per key, pipelined in windows of 500 keys per round trip
+    /// (a user allowed only +get can read). One output per key in input order, $null for a missing key; a key holding
+    /// another type is a non-terminating WrongType error (and no output) so the rest of the pipeline goes on.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "RedisValue")]
     [OutputType(typeof(string), typeof(byte[]))]
     public sealed class GetRedisValueCommand : RedisCmdlet
     {
-        internal const int BatchSize = 500;
-
-        private readonly ConnectionBatch<string> _pending;
-
-        public GetRedisValueCommand()
-        {
-            _pending = new ConnectionBatch<string>(BatchSize, Send);
-        }
-
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         [ArgumentCompleter(typeof(PSRedis.Completion.KeyCompleter))]
@@ -34,71 +22,29 @@ namespace PSRedis.Cmdlets
         [Parameter]
         public SwitchParameter AsByteArray { get; set; }
 
+        private static readonly Action<object?, Cmdlet> s_write = (value, output) => output.WriteObject(value);
+
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            if (IsBatching(connection))
+            foreach (string key in Key!)
             {
-                // Inside Invoke-RedisPipeline/-Transaction: one GET per key, so each key has its own reply (or error).
-                foreach (string key in Key!)
-                {
-                    if (AsByteArray) QueueInBatch(connection, key, c => c.GetBytes(key));
-                    else QueueInBatch(connection, key, c => c.Get(key));
-                }
-                return;
+                if (AsByteArray) Commands.Add<object?>(connection, c => c.GetBytes(key), key, s_write, WrongType);
+                else Commands.Add<object?>(connection, c => c.Get(key), key, s_write, WrongType);
             }
-            foreach (string key in Key!) _pending.Add(connection, key);
         }
 
-        protected override void EndProcessing() => _pending.Flush();
-
-        private void Send(RedisConnection connection, string[] keys)
+        private static ErrorRecord WrongType(RedisException error, object? key)
         {
-            WriteVerbose("MGET of " + keys.Length.ToString(CultureInfo.InvariantCulture) + " key(s) on " + connection.Url);
-
-            IList<byte[]?>? bytes = null;
-            IList<string?>? strings = null;
-            IReadOnlyList<string>? missingTypes = null;
-            var missing = new List<string>();
-            try
+            ErrorRecord record = ToErrorRecord(error, key);
+            if (error is RedisResponseException response && response.ErrorCode == "WRONGTYPE")
             {
-                if (AsByteArray) bytes = connection.Client.MGetBytes(keys);
-                else strings = connection.Client.MGet(keys);
-                for (int i = 0; i < keys.Length; i++)
+                record.ErrorDetails = new ErrorDetails("Key '" + key + "' does not hold a string value.")
                 {
-                    if (AsByteArray ? bytes![i] == null : strings![i] == null) missing.Add(keys[i]);
-                }
-                // MGET answers nil for a missing key and for a key of another type; TYPE tells them apart.
-                if (missing.Count > 0) missingTypes = connection.Client.TypeMany(missing);
+                    RecommendedAction = "Use the cmdlet for its type (Get-RedisKey -Detailed shows the type): Get-RedisHash, Get-RedisList, Get-RedisSetMember, Get-RedisSortedSetMember or Read-RedisStream.",
+                };
             }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                foreach (string key in keys) WriteError(ToErrorRecord(e, key));
-                return;
-            }
-
-            var wrongType = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (int i = 0; i < missing.Count; i++)
-            {
-                string type = missingTypes![i];
-                if (type != "none" && type != "string") wrongType[missing[i]] = type;
-            }
-
-            for (int i = 0; i < keys.Length; i++)
-            {
-                if (wrongType.TryGetValue(keys[i], out string? type))
-                {
-                    var e = new RedisResponseException(
-                        "WRONGTYPE Key '" + keys[i] + "' holds a " + type + " value, not a string.");
-                    ErrorRecord record = ToErrorRecord(e, keys[i]);
-                    record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Use the cmdlet for " + type + " values." };
-                    WriteError(record);
-                    continue;
-                }
-                if (AsByteArray) WriteObject(bytes![i]);
-                else WriteObject(strings![i]);
-            }
+            return record;
         }
     }
 }

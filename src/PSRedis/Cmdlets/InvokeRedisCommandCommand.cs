@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using PSRedis.Protocol;
-using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Cmdlets
 {
@@ -61,33 +60,12 @@ namespace PSRedis.Cmdlets
             if (s_containers.Contains(name) && args.Count > 1 && args[1] is string sub && IsWord(sub)) shown += " " + sub.ToUpperInvariant();
             WriteVerbose(shown + " with " + (args.Count - 1).ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
 
-            if (IsBatching(connection))
-            {
-                // Inside Invoke-RedisPipeline/-Transaction: queued; the batch emits the parsed reply (or the error) in its place.
-                QueueInBatch(connection, shown, c => c.ExecuteToObject(args, decode: !AsByteArray));
-                return;
-            }
-            RespValue reply;
-            try
-            {
-                // Error replies come back as values: they are the command's answer, not a broken connection
-                // (a refused AUTH must not end the script as a connection failure would).
-                reply = connection.Client.ExecuteMany(new IReadOnlyList<object?>[] { args })[0];
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                // The target is the command name only: arguments may hold a password.
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                WriteError(ToErrorRecord(e, shown));
-                return;
-            }
-            if (reply.IsError)
-            {
-                WriteError(ToErrorRecord(reply.ToException(), shown));
-                return;
-            }
-            WriteObject(reply.ToObject(decode: !AsByteArray), enumerateCollection: false);
+            // Error replies are the command's answer, not a broken connection (a refused AUTH must not end the script as a
+            // connection failure would). The error's target is the command name only: arguments may hold a password.
+            Commands.Add(connection, c => c.ExecuteToObject(args, decode: !AsByteArray), shown, s_write);
         }
+
+        private static readonly Action<object?, Cmdlet> s_write = (reply, output) => output.WriteObject(reply);
 
         private static bool IsWord(string text)
         {

@@ -67,29 +67,24 @@ namespace PSRedis.Cmdlets
 
             RedisScript? script = ParameterSetName == ScriptSet ? ScriptFor(connection.Client, Script!) : null;
             string sha = script?.Sha ?? Sha!.ToLowerInvariant();
-            bool batching = IsBatching(connection);
             WriteVerbose("EVALSHA " + sha + " with " + keys.Length.ToString(CultureInfo.InvariantCulture) + " key(s) and "
-                + args.Count.ToString(CultureInfo.InvariantCulture) + " argument(s)" + (batching ? " (queued in the batch)" : " on " + connection.Url));
-            object? result;
-            try
-            {
-                RedisCommands target = CommandsFor(connection);
-                result = script != null ? script.Invoke(keys, args, target) : target.EvalSha(sha, keys, args);
-            }
-            catch (RedisNoScriptException e)
-            {
-                // Only with -Sha: a registered script loads itself.
-                ErrorRecord record = new ErrorRecord(e, "PSRedis.NoScript", ErrorCategory.ObjectNotFound, sha);
-                record.ErrorDetails = new ErrorDetails("The server has no script " + sha + ". Pass the source with -Script (it is loaded when missing), or SCRIPT LOAD it first.");
-                WriteError(record);
-                return;
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, keys.Length > 0 ? keys[0] : sha);
-                return;
-            }
-            if (!batching) WriteObject(result, enumerateCollection: false);
+                + args.Count.ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
+            // A registered script (-Script) is loaded before the commands are sent when the server lacks it.
+            object target = keys.Length > 0 ? keys[0] : sha;
+            if (script != null) Commands.Add(connection, c => script.Invoke(keys, args, c), target, s_write);
+            else Commands.Add(connection, c => c.EvalSha(sha, keys, args), target, s_write, NoScript);
+        }
+
+        private static readonly Action<object?, Cmdlet> s_write = (result, output) => output.WriteObject(result);
+
+        private static ErrorRecord NoScript(RedisException e, object? target)
+        {
+            if (!(e is RedisNoScriptException)) return ToErrorRecord(e, target);
+            // Only with -Sha: a registered script loads itself.
+            string sha = e.Data["PipelineCommand"] as string ?? string.Empty;
+            var record = new ErrorRecord(e, "PSRedis.NoScript", ErrorCategory.ObjectNotFound, target);
+            record.ErrorDetails = new ErrorDetails("The server has no such script. Pass the source with -Script (it is loaded when missing), or SCRIPT LOAD it first.");
+            return record;
         }
 
         /// <summary>The client's RedisScript for this text, registered once (bounded: the cache starts over past 256 scripts).</summary>

@@ -71,84 +71,53 @@ namespace PSRedis.Cmdlets
 
         private void Pop(RedisConnection connection, string key, bool labelled)
         {
-            RedisCommands commands = CommandsFor(connection);
             bool given = MyInvocation.BoundParameters.ContainsKey(nameof(Count));
             WriteVerbose((Right ? "RPOP " : "LPOP ") + key + (given ? " " + Count.ToString(CultureInfo.InvariantCulture) : string.Empty));
-            var values = new List<object>();
-            bool batching = IsBatching(connection);
-            try
+            if (AsByteArray)
             {
-                if (AsByteArray)
-                {
-                    IList<byte[]> popped = commands.PopBytes(key, Count, Right);
-                    if (!batching) values.AddRange(popped);
-                }
-                else if (given)
-                {
-                    IList<string> popped = Right ? commands.RPop(key, Count) : commands.LPop(key, Count);
-                    if (!batching) values.AddRange(popped);
-                }
-                else
-                {
-                    string? one = Right ? commands.RPop(key) : commands.LPop(key);
-                    if (one != null) values.Add(one);
-                }
+                Commands.Add(connection, c => c.PopBytes(key, Count, Right), key, (popped, output) => EmitAll(connection, key, popped, labelled, output));
             }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            else if (given)
             {
-                WriteRedisError(e, connection, key);
-                return;
+                Commands.Add(connection, c => Right ? c.RPop(key, Count) : c.LPop(key, Count), key, (popped, output) => EmitAll(connection, key, popped, labelled, output));
             }
-            if (batching) return;
-            if (values.Count == 0) WriteVerbose("List " + key + " is empty or does not exist.");
-            foreach (object value in values) Emit(connection, key, value, labelled);
+            else
+            {
+                Commands.Add(connection, c => Right ? c.RPop(key) : c.LPop(key), key, (one, output) =>
+                {
+                    if (one == null) output.WriteVerbose("List " + key + " is empty or does not exist.");
+                    else Emit(connection, key, one, labelled, output);
+                });
+            }
+        }
+
+        private static void EmitAll<T>(RedisConnection connection, string key, IList<T> values, bool labelled, Cmdlet output)
+        {
+            if (values.Count == 0) output.WriteVerbose("List " + key + " is empty or does not exist.");
+            foreach (T value in values) Emit(connection, key, value!, labelled, output);
         }
 
         private void Wait(RedisConnection connection, string[] keys, bool labelled)
         {
-            RedisCommands commands = CommandsFor(connection);
             string target = keys.Length == 1 ? keys[0] : string.Join(", ", keys);
             WriteVerbose((Right ? "BRPOP " : "BLPOP ") + target + " waiting up to "
                 + (Timeout == TimeSpan.Zero ? "forever" : Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s"));
-            string? key = null;
-            object? value = null;
-            try
+            Action<Cmdlet> timedOut = output => output.WriteVerbose("Timed out after " + Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)
+                + " s: nothing to pop from " + target + ".");
+            if (AsByteArray)
             {
-                Func<TimeSpan, bool> pop = wait =>
-                {
-                    if (AsByteArray)
-                    {
-                        KeyValuePair<string, byte[]>? bytes = commands.BlockingPopBytes(keys, wait, Right);
-                        if (bytes.HasValue) { key = bytes.Value.Key; value = bytes.Value.Value; }
-                        return bytes.HasValue;
-                    }
-                    ListPopResult? popped = Right ? commands.BRPop(keys, wait) : commands.BLPop(keys, wait);
-                    if (popped != null) { key = popped.Key; value = popped.Value; }
-                    return popped != null;
-                };
-                // In a batch the command is only queued (one wait, run with the batch); alone it waits in slices so
-                // Ctrl+C is noticed within a second even with -Timeout 0.
-                if (IsBatching(connection)) pop(Timeout);
-                else WaitInSlices(Timeout, pop);
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, keys.Length == 1 ? keys[0] : target);
+                Commands.Wait<KeyValuePair<string, byte[]>?>(connection, Timeout, wait => c => c.BlockingPopBytes(keys, wait, Right), popped => popped.HasValue, target,
+                    (popped, output) => Emit(connection, popped!.Value.Key, popped.Value.Value, labelled, output), timedOut);
                 return;
             }
-            if (IsBatching(connection)) return;
-            if (key == null || value == null)
-            {
-                WriteVerbose("Timed out after " + Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s: nothing to pop from " + target + ".");
-                return;
-            }
-            Emit(connection, key, value, labelled);
+            Commands.Wait<ListPopResult?>(connection, Timeout, wait => c => Right ? c.BRPop(keys, wait) : c.BLPop(keys, wait), popped => popped != null, target,
+                (popped, output) => Emit(connection, popped!.Key, popped.Value, labelled, output), timedOut);
         }
 
-        private void Emit(RedisConnection connection, string key, object value, bool labelled)
+        private static void Emit(RedisConnection connection, string key, object value, bool labelled, Cmdlet output)
         {
-            if (labelled) WriteObject(new RedisListItem(key, value, connection));
-            else WriteObject(value);
+            if (labelled) output.WriteObject(new RedisListItem(key, value, connection));
+            else output.WriteObject(value);
         }
     }
 }

@@ -39,20 +39,11 @@ namespace PSRedis.Cmdlets
                 WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, channel));
                 return;
             }
-            bool batching = IsBatching(connection);
-            WriteVerbose("PUBLISH " + channel + (batching ? " (queued in the batch)" : " on " + connection.Url));
-            long receivers;
-            try
-            {
-                receivers = CommandsFor(connection).Publish(channel, value);
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, channel);
-                return;
-            }
-            if (PassThru && !batching) WriteObject(receivers);
+            WriteVerbose("PUBLISH " + channel + " on " + connection.Url);
+            Commands.Add(connection, c => c.Publish(channel, value), channel, PassThru ? s_write : null);
         }
+
+        private static readonly Action<long, Cmdlet> s_write = (receivers, output) => output.WriteObject(receivers);
 
         /// <summary>
         /// An object from the pipeline binds to -Message by value (the parameter takes any object), so an object with

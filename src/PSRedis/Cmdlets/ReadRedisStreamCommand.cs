@@ -108,35 +108,16 @@ namespace PSRedis.Cmdlets
 
         private void ReadRange(RedisConnection connection, string key)
         {
-            RedisCommands commands = CommandsFor(connection);
             long? limit = CountOrNull;
-            try
-            {
-                if (IsBatching(connection))
-                {
-                    if (Descending) commands.XRevRange(key, End, Start, limit);
-                    else commands.XRange(key, Start, End, limit);
-                    return;
-                }
-                // Pages of PageSize, each starting after the last id seen ('(' needs Redis 6.2).
-                string from = Descending ? End : Start;
-                string to = Descending ? Start : End;
-                long emitted = 0;
-                while (true)
-                {
-                    long page = limit.HasValue ? Math.Min(PageSize, limit.Value - emitted) : PageSize;
-                    WriteVerbose((Descending ? "XREVRANGE " : "XRANGE ") + key + " " + from + " " + to + " COUNT " + page.ToString(CultureInfo.InvariantCulture) + " on " + connection.Url);
-                    IList<StreamEntry> entries = Descending ? commands.XRevRange(key, from, to, page) : commands.XRange(key, from, to, page);
-                    foreach (StreamEntry entry in entries) WriteObject(RedisStreamEntry.From(key, entry, null, null, connection));
-                    emitted += entries.Count;
-                    if (entries.Count < page || (limit.HasValue && emitted >= limit.Value)) break;
-                    from = "(" + entries[entries.Count - 1].Id;
-                }
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, key);
-            }
+            string start = Start, end = End;
+            bool descending = Descending;
+            int page = PageSize;
+            WriteVerbose((descending ? "XREVRANGE " : "XRANGE ") + key + " " + (descending ? end + " " + start : start + " " + end)
+                + (limit.HasValue ? " COUNT " + limit.Value.ToString(CultureInfo.InvariantCulture) : string.Empty)
+                + " in pages of " + page.ToString(CultureInfo.InvariantCulture) + " on " + connection.Url);
+            Commands.Read(connection, client => client.XRangeIter(key, start, end, limit, page, descending),
+                c => descending ? c.XRevRange(key, end, start, limit) : c.XRange(key, start, end, limit), all => all, key,
+                (StreamEntry entry, Cmdlet output) => output.WriteObject(RedisStreamEntry.From(key, entry, null, null, connection)));
         }
 
         private void ReadAfter(RedisConnection connection)
@@ -155,103 +136,76 @@ namespace PSRedis.Cmdlets
                 streams[keys[i]] = ids == null ? (Block.HasValue ? "$" : "0") : ids.Length == 1 ? ids[0] : ids[i];
             }
             WriteVerbose("XREAD" + CountBlock() + " STREAMS " + string.Join(" ", keys) + " " + string.Join(" ", streams.Values) + " on " + connection.Url);
-            try
+            long? count = CountOrNull;
+            Action<IDictionary<string, IList<StreamEntry>>, Cmdlet> emit = (result, output) => Emit(result, keys, null, null, connection, output);
+            if (!Block.HasValue)
             {
-                RedisCommands commands = CommandsFor(connection);
-                IDictionary<string, IList<StreamEntry>> result;
-                if (Block.HasValue && !IsBatching(connection))
+                Commands.Add(connection, c => c.XRead(streams, count, null), Target(keys), emit);
+                return;
+            }
+            // Waiting in slices repeats the XREAD: '$' must first become the id it stands for now, or an entry added
+            // between two slices would be skipped.
+            Commands.Wait(connection, Block.Value, wait => c => c.XRead(streams, count, wait), result => result.Count > 0, Target(keys), emit,
+                beforeSlices: client =>
                 {
-                    // Waiting in slices (so Ctrl+C is noticed) repeats the XREAD: '$' must become the id it stands for
-                    // now, or an entry added between two slices would be skipped.
                     foreach (string key in keys)
                     {
-                        if (streams[key] == "$") streams[key] = LastId(commands, key);
+                        if (streams[key] == "$") streams[key] = LastId(client, key);
                     }
-                    result = new Dictionary<string, IList<StreamEntry>>();
-                    WaitInSlices(Block.Value, wait => (result = commands.XRead(streams, CountOrNull, wait)).Count > 0);
-                }
-                else
-                {
-                    result = commands.XRead(streams, CountOrNull, Block);
-                }
-                if (!IsBatching(connection)) Emit(result, keys, null, null, connection);
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, Target(keys));
-            }
+                });
         }
 
         private void ReadGroup(RedisConnection connection)
         {
             string[] keys = Key!;
+            string group = Group!, consumer = Consumer!;
             string id = Pending ? "0" : ">";
             var streams = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string key in keys) streams[key] = id;
-            WriteVerbose("XREADGROUP GROUP " + Group + " " + Consumer + CountBlock() + (NoAck ? " NOACK" : string.Empty) + " STREAMS "
+            if (CreateGroup)
+            {
+                foreach (string key in keys)
+                {
+                    WriteVerbose("XGROUP CREATE " + key + " " + group + " 0 MKSTREAM on " + connection.Url);
+                    Commands.Add(connection, c => c.XGroupCreate(key, group, "0", mkStream: true), key, null, GroupExists);
+                }
+            }
+            WriteVerbose("XREADGROUP GROUP " + group + " " + consumer + CountBlock() + (NoAck ? " NOACK" : string.Empty) + " STREAMS "
                 + string.Join(" ", keys) + " " + string.Join(" ", streams.Values) + " on " + connection.Url);
-            RedisCommands commands = CommandsFor(connection);
-            bool batching = IsBatching(connection);
-            try
+            long? count = CountOrNull;
+            bool noAck = NoAck;
+            Action<IDictionary<string, IList<StreamEntry>>, Cmdlet> emit = (result, output) => Emit(result, keys, group, consumer, connection, output);
+            // Pending entries ('0') never block; new ones ('>') wait in slices (a slice that returns nothing delivered nothing).
+            if (!Block.HasValue || Pending)
             {
-                IDictionary<string, IList<StreamEntry>> result;
-                try
-                {
-                    result = ReadGroupOnce(commands, streams, batching);
-                }
-                catch (RedisResponseException e) when (CreateGroup && !batching && e.ErrorCode == "NOGROUP")
-                {
-                    foreach (string key in keys) EnsureGroup(connection, key);
-                    result = ReadGroupOnce(commands, streams, batching);
-                }
-                if (!batching) Emit(result, keys, Group, Consumer, connection);
+                Commands.Add(connection, c => c.XReadGroup(group, consumer, streams, count, Block, noAck), Target(keys), emit);
+                return;
             }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, Target(keys));
-            }
+            Commands.Wait(connection, Block.Value, wait => c => c.XReadGroup(group, consumer, streams, count, wait, noAck),
+                result => result.Count > 0, Target(keys), emit);
         }
 
-        /// <summary>
-        /// XREADGROUP; a blocking read of new entries ('&gt;') waits in slices so Ctrl+C is noticed (a slice that returns
-        /// nothing has delivered nothing). Pending entries ('0') never block, and in a batch the command is only queued.
-        /// </summary>
-        private IDictionary<string, IList<StreamEntry>> ReadGroupOnce(RedisCommands commands, Dictionary<string, string> streams, bool batching)
+        /// <summary>A group that exists already (BUSYGROUP) is what -CreateGroup wanted: said in -Verbose, not an error.</summary>
+        private ErrorRecord? GroupExists(RedisException e, object? key)
         {
-            if (!Block.HasValue || batching || Pending) return commands.XReadGroup(Group!, Consumer!, streams, CountOrNull, Block, NoAck);
-            IDictionary<string, IList<StreamEntry>> result = new Dictionary<string, IList<StreamEntry>>();
-            WaitInSlices(Block.Value, wait => (result = commands.XReadGroup(Group!, Consumer!, streams, CountOrNull, wait, NoAck)).Count > 0);
-            return result;
+            if (e is RedisResponseException response && response.ErrorCode == "BUSYGROUP") return null;
+            return ToErrorRecord(e, key);
         }
 
         /// <summary>The id '$' stands for at this moment: the stream's newest entry, or 0-0 for an empty or missing stream.</summary>
-        private static string LastId(RedisCommands commands, string key)
+        private static string LastId(RedisClient client, string key)
         {
-            IList<StreamEntry> newest = commands.XRevRange(key, "+", "-", 1);
+            IList<StreamEntry> newest = client.XRevRange(key, "+", "-", 1);
             return newest.Count > 0 ? newest[0].Id : "0-0";
         }
 
-        /// <summary>XGROUP CREATE key group 0 MKSTREAM; a group that exists already (BUSYGROUP) is what we wanted.</summary>
-        private void EnsureGroup(RedisConnection connection, string key)
-        {
-            WriteVerbose("XGROUP CREATE " + key + " " + Group + " 0 MKSTREAM on " + connection.Url);
-            try
-            {
-                connection.Client.XGroupCreate(key, Group!, "0", mkStream: true);
-            }
-            catch (RedisResponseException e) when (e.ErrorCode == "BUSYGROUP")
-            {
-                WriteVerbose("Group " + Group + " already exists on " + key + ".");
-            }
-        }
-
-        private void Emit(IDictionary<string, IList<StreamEntry>> result, string[] keys, string? group, string? consumer, RedisConnection connection)
+        private static void Emit(IDictionary<string, IList<StreamEntry>> result, string[] keys, string? group, string? consumer, RedisConnection connection, Cmdlet output)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string key in keys)
             {
                 if (!seen.Add(key) || !result.TryGetValue(key, out IList<StreamEntry>? entries)) continue;
-                foreach (StreamEntry entry in entries) WriteObject(RedisStreamEntry.From(key, entry, group, consumer, connection));
+                foreach (StreamEntry entry in entries) output.WriteObject(RedisStreamEntry.From(key, entry, group, consumer, connection));
             }
         }
 

@@ -24,6 +24,8 @@ namespace PSRedis.Cmdlets
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        private static readonly Action<long, Cmdlet> s_write = (removed, output) => output.WriteObject(removed);
+
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
@@ -32,15 +34,7 @@ namespace PSRedis.Cmdlets
             {
                 if (!ShouldProcess(key + " on " + connection.Name, "Remove hash field(s) " + fields)) continue;
                 WriteVerbose("HDEL " + key + " " + fields);
-                try
-                {
-                    long removed = CommandsFor(connection).HDel(key, Field!);
-                    if (PassThru && !IsBatching(connection)) WriteObject(removed);
-                }
-                catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-                {
-                    WriteRedisError(e, connection, key);
-                }
+                Commands.Add(connection, c => c.HDel(key, Field!), key, PassThru ? s_write : null);
             }
         }
     }

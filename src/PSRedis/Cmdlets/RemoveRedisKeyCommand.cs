@@ -5,14 +5,13 @@ using System.Globalization;
 using System.Management.Automation;
 using PSRedis.Completion;
 using PSRedis.Protocol;
-using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Cmdlets
 {
     /// <summary>
-    /// Remove-RedisKey: deletes keys with UNLINK, -BatchSize keys per command. Batch n is sent without waiting
-    /// for its reply, on one held connection, and its reply is read when batch n+1 is ready: the round trip
-    /// overlaps PowerShell's binding of the next keys. Memory stays at two batches whatever the key count.
+    /// Remove-RedisKey: deletes keys with UNLINK, -BatchSize keys per command, through the cmdlet's command queue with a
+    /// window of one command: batch n travels while PowerShell binds the keys of batch n+1, and its reply is read when
+    /// batch n+1 is sent. Memory stays at two batches whatever the key count.
     /// </summary>
     // Only -InputObject takes pipeline input, by value, as a PSObject; the cmdlet reads Key and Connection itself.
     // PowerShell binds every piped object anew, trying each pipeline parameter of each valid parameter set by value
@@ -20,7 +19,7 @@ namespace PSRedis.Cmdlets
     // all the rest of Get-RedisKey | Remove-RedisKey (2.4 s -> 1.8-2.2 s for 500,000 keys when they stopped).
     [Cmdlet(VerbsCommon.Remove, "RedisKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InputObjectSet)]
     [OutputType(typeof(RedisKeyRemovalResult))]
-    public sealed class RemoveRedisKeyCommand : RedisCmdlet, IDisposable
+    public sealed class RemoveRedisKeyCommand : RedisCmdlet
     {
         internal const int DefaultBatchSize = 1000;
         private const string KeySet = "Key";
@@ -31,7 +30,6 @@ namespace PSRedis.Cmdlets
         private List<string> _batch = new List<string>(DefaultBatchSize);
         private RedisConnection? _connection;
         private RedisConnection? _sessionConnection;
-        private DeferredCommandStream? _stream;
         private bool _started;
         private readonly Stopwatch _clock = new Stopwatch();
         private long _requested;
@@ -42,7 +40,6 @@ namespace PSRedis.Cmdlets
         private long _lastProgress;
         private bool _progressShown;
         private bool _whatIf;
-        private bool _queuedInBatch;
 
         /// <summary>Keys to remove, named on the command line (piped keys arrive through -InputObject).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = KeySet)]
@@ -128,11 +125,7 @@ namespace PSRedis.Cmdlets
         /// <summary>Keys for another connection end the current batch and stream first.</summary>
         private void SwitchTo(RedisConnection connection)
         {
-            if (_connection != null && !ReferenceEquals(_connection, connection))
-            {
-                Flush();
-                Complete();
-            }
+            if (_connection != null && !ReferenceEquals(_connection, connection)) Flush();
             if (!ReferenceEquals(_connection, connection)) EnsureOpen(connection);
             _connection = connection;
         }
@@ -169,31 +162,36 @@ namespace PSRedis.Cmdlets
             return Array.Empty<string>();
         }
 
+        // One UNLINK in flight while the next batch is gathered.
+        private protected override int CommandWindow => 1;
+
         protected override void EndProcessing()
         {
             Flush();
-            Complete();
-            if (_progressShown)
+            RedisConnection? connection = _connection;
+            if (connection == null)
             {
-                WriteProgress(new ProgressRecord(ProgressId, "Removing Redis keys", "Done") { RecordType = ProgressRecordType.Completed });
-            }
-            WriteVerbose("Removed " + _removed.ToString(CultureInfo.InvariantCulture) + " of " + _requested.ToString(CultureInfo.InvariantCulture)
-                + " key(s) in " + _batches.ToString(CultureInfo.InvariantCulture) + " UNLINK command(s), "
-                + _clock.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s.");
-            if (_queuedInBatch)
-            {
-                WriteVerbose("Queued " + _batches.ToString(CultureInfo.InvariantCulture) + " UNLINK command(s) for " + _requested.ToString(CultureInfo.InvariantCulture)
-                    + " key(s) in the enclosing batch; it emits their counts.");
+                Summarize(this); // nothing came, or everything was declined: the summary says so
                 return;
             }
-            if (PassThru) WriteObject(new RedisKeyRemovalResult(_requested, _removed, _batches, _clock.Elapsed, _connection));
+            // After the last UNLINK's reply: here, or where an enclosing batch emits its replies.
+            Commands.Then(connection, Summarize);
+            base.EndProcessing();
         }
 
-        protected override void StopProcessing() => CloseStream();
+        private void Summarize(Cmdlet output)
+        {
+            if (_progressShown)
+            {
+                output.WriteProgress(new ProgressRecord(ProgressId, "Removing Redis keys", "Done") { RecordType = ProgressRecordType.Completed });
+            }
+            output.WriteVerbose("Removed " + _removed.ToString(CultureInfo.InvariantCulture) + " of " + _requested.ToString(CultureInfo.InvariantCulture)
+                + " key(s) in " + _batches.ToString(CultureInfo.InvariantCulture) + " UNLINK command(s), "
+                + _clock.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s.");
+            if (PassThru) output.WriteObject(new RedisKeyRemovalResult(_requested, _removed, _batches, _clock.Elapsed, _connection));
+        }
 
-        public void Dispose() => CloseStream();
-
-        /// <summary>Sends the gathered batch (after ShouldProcess) and takes in the replies of earlier ones.</summary>
+        /// <summary>Queues the gathered batch (after ShouldProcess); the queue reads earlier replies as it goes.</summary>
         private void Flush()
         {
             if (_batch.Count == 0 || _connection == null) return;
@@ -202,89 +200,36 @@ namespace PSRedis.Cmdlets
             _batch.Clear();
             if (!Approve(keys, connection)) return;
             _requested += keys.Length;
-            if (IsBatching(connection))
-            {
-                // Inside Invoke-RedisPipeline/-Transaction: queue the UNLINK; its count is the batch's reply.
-                _queuedInBatch = true;
-                QueueInBatch(connection, keys[0], c => c.Unlink(keys));
-                _batches++;
-                _sent += keys.Length;
-                return;
-            }
             if (!_started)
             {
-                try
+                _started = true;
+                if (_estimate < 0 && MyInvocation.ExpectingInput && !CommandQueue.IsBatching(connection))
                 {
-                    if (_estimate < 0 && MyInvocation.ExpectingInput) _estimate = connection.Client.DbSize();
-                    // Holding a connection needs a second one for the upstream Get-RedisKey: with a pool of one
-                    // (Connect-Redis -MaxConnections 1) each batch is sent and answered in turn instead.
-                    int? limit = connection.Client.Options.MaxConnections;
-                    if (!(limit.HasValue && limit.Value < 2)) _stream = connection.Client.OpenDeferredStream(maxInFlight: 1);
-                    _started = true;
-                }
-                catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-                {
-                    ThrowConnectionError(e, connection);
+                    try
+                    {
+                        _estimate = connection.Client.DbSize();
+                    }
+                    catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+                    {
+                        ThrowConnectionError(e, connection);
+                    }
                 }
                 WriteVerbose("UNLINK in batches of up to " + BatchSize.ToString(CultureInfo.InvariantCulture)
                     + " keys on " + connection.Url + (_estimate >= 0 ? " (about " + _estimate.ToString(CultureInfo.InvariantCulture) + " keys to go through)" : string.Empty));
             }
-            var args = new object?[keys.Length + 1];
-            args[0] = "UNLINK";
-            for (int i = 0; i < keys.Length; i++) args[i + 1] = keys[i];
-            IReadOnlyList<DeferredReply> done;
-            try
-            {
-                done = _stream != null ? _stream.Send(args, keys)
-                    : new[] { new DeferredReply(keys, connection.Client.ExecuteMany(new IReadOnlyList<object?>[] { args })[0]) };
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                CloseStream();
-                ThrowConnectionError(e, connection);
-                return;
-            }
+            Commands.Add(connection, c => c.Unlink(keys), keys[0], (removed, output) => _removed += removed, (e, first) => BatchError(e, keys));
             _batches++;
             _sent += keys.Length;
-            Take(done, connection);
             Progress();
         }
 
-        /// <summary>Reads the outstanding reply and gives the held connection back.</summary>
-        private void Complete()
+        /// <summary>A batch the server refused (e.g. NOPERM on some keys): the error names the batch's first key.</summary>
+        private static ErrorRecord BatchError(RedisException e, string[] keys)
         {
-            _started = false;
-            if (_stream == null || _connection == null) return;
-            try
-            {
-                Take(_stream.Drain(), _connection);
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                CloseStream();
-                ThrowConnectionError(e, _connection);
-            }
-            CloseStream();
-        }
-
-        private void Take(IReadOnlyList<DeferredReply> replies, RedisConnection connection)
-        {
-            foreach (DeferredReply done in replies)
-            {
-                RespValue reply = done.Reply;
-                var keys = (string[])done.State!;
-                if (reply.IsError)
-                {
-                    // A batch the server refused (e.g. NOPERM on some keys): the error names the batch's first key.
-                    RedisException e = reply.ToException();
-                    ErrorRecord record = ToErrorRecord(e, keys[0]);
-                    record.ErrorDetails = new ErrorDetails("UNLINK of " + keys.Length.ToString(CultureInfo.InvariantCulture)
-                        + " key(s) from '" + keys[0] + "' failed: " + e.Message);
-                    WriteError(record);
-                    continue;
-                }
-                _removed += reply.Integer64;
-            }
+            ErrorRecord record = ToErrorRecord(e, keys[0]);
+            record.ErrorDetails = new ErrorDetails("UNLINK of " + keys.Length.ToString(CultureInfo.InvariantCulture)
+                + " key(s) from '" + keys[0] + "' failed: " + e.Message);
+            return record;
         }
 
         private bool Approve(string[] keys, RedisConnection connection)
@@ -315,13 +260,6 @@ namespace PSRedis.Cmdlets
                 + (_estimate > 0 ? " of about " + _estimate.ToString(CultureInfo.InvariantCulture) : string.Empty));
             if (_estimate > 0) record.PercentComplete = (int)Math.Min(99, _sent * 100 / Math.Max(_estimate, _sent + 1));
             WriteProgress(record);
-        }
-
-        private void CloseStream()
-        {
-            DeferredCommandStream? stream = _stream;
-            _stream = null;
-            stream?.Dispose();
         }
     }
 }

@@ -25,7 +25,7 @@ namespace PSRedis.Cmdlets
         private readonly List<KeyValuePair<string, object>> _batch = new List<KeyValuePair<string, object>>(BatchSize);
         private RedisConnection? _batchConnection;
         private long _removed;
-        private bool _queued;
+        private RedisConnection? _lastConnection;
 
         /// <summary>The sorted set. Binds by property name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -64,6 +64,7 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
+            _lastConnection = connection;
             string key = Key!;
             if (ParameterSetName == MemberSet)
             {
@@ -84,6 +85,7 @@ namespace PSRedis.Cmdlets
                 if (!ShouldProcess(key + " on " + connection.Name, "Remove " + what)) return;
                 if (_batchConnection != null && !ReferenceEquals(_batchConnection, connection)) Flush();
                 _batchConnection = connection;
+                _lastConnection = connection;
                 foreach (object member in members)
                 {
                     _batch.Add(new KeyValuePair<string, object>(key, member));
@@ -115,23 +117,24 @@ namespace PSRedis.Cmdlets
             if (!ShouldProcess(key + " on " + connection.Name, "Remove " + range)) return;
             Flush();
             WriteVerbose((ParameterSetName == ScoreSet ? "ZREMRANGEBYSCORE " : "ZREMRANGEBYRANK ") + key + " (" + range + ") on " + connection.Url);
-            try
-            {
-                RedisCommands commands = CommandsFor(connection);
-                long removed = ParameterSetName == ScoreSet ? commands.ZRemRangeByScore(key, min, max) : commands.ZRemRangeByRank(key, RankStart, RankEnd);
-                if (IsBatching(connection)) _queued = true;
-                else _removed += removed;
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, key);
-            }
+            _lastConnection = connection;
+            long rankStart = RankStart, rankEnd = RankEnd;
+            if (ParameterSetName == ScoreSet) Commands.Add(connection, c => c.ZRemRangeByScore(key, min, max), key, AddRemoved);
+            else Commands.Add(connection, c => c.ZRemRangeByRank(key, rankStart, rankEnd), key, AddRemoved);
         }
+
+        private void AddRemoved(long removed, Cmdlet output) => _removed += removed;
 
         protected override void EndProcessing()
         {
             Flush();
-            if (PassThru && !_queued) WriteObject(_removed);
+            RedisConnection? connection = _lastConnection ?? _batchConnection;
+            if (PassThru)
+            {
+                if (connection != null) Commands.Then(connection, output => output.WriteObject(_removed));
+                else WriteObject(_removed);
+            }
+            base.EndProcessing();
         }
 
         private void Flush()
@@ -152,23 +155,10 @@ namespace PSRedis.Cmdlets
             int total = _batch.Count;
             _batch.Clear();
             WriteVerbose("ZREM of " + total.ToString(CultureInfo.InvariantCulture) + " member(s) in " + keys.Count.ToString(CultureInfo.InvariantCulture) + " key(s) on " + connection.Url);
-            TypedCommandBatch.Outcome outcome;
-            try
+            foreach (string key in keys)
             {
-                outcome = TypedCommandBatch.Run(connection, keys.Count, (commands, i) => commands.ZRem(keys[i], byKey[keys[i]].ToArray()));
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                foreach (string key in keys) WriteError(ToErrorRecord(e, key));
-                return;
-            }
-            _queued |= outcome.Queued;
-            for (int i = 0; i < keys.Count; i++)
-            {
-                object? result = outcome.Results[i];
-                if (result is Exception e) WriteRedisError(e, connection, keys[i]);
-                else if (!outcome.Queued && result is long removed) _removed += removed;
+                object[] members = byKey[key].ToArray();
+                Commands.Add(connection, c => c.ZRem(key, members), key, AddRemoved);
             }
         }
 

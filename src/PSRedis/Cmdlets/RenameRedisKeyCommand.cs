@@ -36,36 +36,28 @@ namespace PSRedis.Cmdlets
             string newName = NewName!;
             if (!ShouldProcess(key + " on " + connection.Name, "Rename to " + newName + (NoClobber ? "" : " (replacing it if it exists)"))) return;
             WriteVerbose((NoClobber ? "RENAMENX " : "RENAME ") + key + " " + newName + " on " + connection.Url);
-            if (IsBatching(connection))
+            Action<bool, Cmdlet> done = (renamed, output) =>
             {
-                // Inside Invoke-RedisPipeline/-Transaction: the batch emits $true, or $false where -NoClobber stopped it.
-                if (NoClobber) QueueInBatch(connection, key, c => c.RenameNx(key, newName));
-                else QueueInBatch(connection, key, c => c.Rename(key, newName));
-                return;
-            }
-            bool renamed;
-            try
+                if (!renamed)
+                {
+                    output.WriteError(new ErrorRecord(new InvalidOperationException("Key '" + newName + "' already exists; '" + key + "' was not renamed (-NoClobber)."),
+                        "PSRedis.KeyExists", ErrorCategory.ResourceExists, key));
+                    return;
+                }
+                if (PassThru) output.WriteObject(new RedisKeyInfo(newName, connection.Database, connection));
+            };
+            if (NoClobber) Commands.Add(connection, c => c.RenameNx(key, newName), key, done, NoSuchKey);
+            else Commands.Add(connection, c => c.Rename(key, newName), key, done, NoSuchKey);
+        }
+
+        private static ErrorRecord NoSuchKey(RedisException e, object? key)
+        {
+            if (e is RedisResponseException && e.Message.IndexOf("no such key", StringComparison.OrdinalIgnoreCase) >= 0)
             {
-                renamed = NoClobber ? connection.Client.RenameNx(key, newName) : connection.Client.Rename(key, newName);
+                return new ErrorRecord(new ItemNotFoundException("Key '" + key + "' does not exist.", e),
+                    "PSRedis.KeyNotFound", ErrorCategory.ObjectNotFound, key);
             }
-            catch (RedisResponseException e) when (e.Message.IndexOf("no such key", StringComparison.OrdinalIgnoreCase) >= 0)
-            {
-                WriteError(new ErrorRecord(new ItemNotFoundException("Key '" + key + "' does not exist.", e),
-                    "PSRedis.KeyNotFound", ErrorCategory.ObjectNotFound, key));
-                return;
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, key);
-                return;
-            }
-            if (!renamed)
-            {
-                WriteError(new ErrorRecord(new InvalidOperationException("Key '" + newName + "' already exists; '" + key + "' was not renamed (-NoClobber)."),
-                    "PSRedis.KeyExists", ErrorCategory.ResourceExists, key));
-                return;
-            }
-            if (PassThru) WriteObject(new RedisKeyInfo(newName, connection.Database, connection));
+            return ToErrorRecord(e, key);
         }
     }
 }

@@ -58,15 +58,9 @@ namespace PSRedis.Cmdlets
             var mapping = new OrderedDictionary(fields.Count, StringComparer.Ordinal);
             foreach (KeyValuePair<string, object> pair in fields) mapping[pair.Key] = pair.Value;
             WriteVerbose("HSET " + key + " (" + CollectionSupport.Count(mapping.Count, "field", "fields") + ") on " + connection.Url);
-            try
-            {
-                long added = CommandsFor(connection).HSet(key, mapping);
-                if (PassThru && !IsBatching(connection)) WriteObject(added);
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                WriteRedisError(e, connection, key);
-            }
+            Commands.Add(connection, c => c.HSet(key, mapping), key, PassThru ? s_write : null);
         }
+
+        private static readonly Action<long, Cmdlet> s_write = (added, output) => output.WriteObject(added);
     }
 }

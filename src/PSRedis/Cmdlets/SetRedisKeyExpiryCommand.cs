@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using PSRedis.Completion;
@@ -9,20 +8,12 @@ namespace PSRedis.Cmdlets
 {
     /// <summary>
     /// Set-RedisKeyExpiry: PEXPIRE (-TimeToLive), PEXPIREAT (-At) or PERSIST (-Persist) for each key, pipelined
-    /// in batches of up to 500 keys per round trip.
+    /// in windows of 500 keys per round trip.
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "RedisKeyExpiry", SupportsShouldProcess = true, DefaultParameterSetName = TimeToLiveSet)]
     [OutputType(typeof(RedisKeyExpiryResult))]
     public sealed class SetRedisKeyExpiryCommand : RedisCmdlet
     {
-        internal const int BatchSize = 500;
-
-        private readonly ConnectionBatch<string> _pending;
-
-        public SetRedisKeyExpiryCommand()
-        {
-            _pending = new ConnectionBatch<string>(BatchSize, Send);
-        }
         private const string TimeToLiveSet = "TimeToLive";
         private const string AtSet = "At";
         private const string PersistSet = "Persist";
@@ -67,61 +58,30 @@ namespace PSRedis.Cmdlets
             string action = ParameterSetName == PersistSet ? "Remove expiry"
                 : ParameterSetName == AtSet ? "Expire at " + At.ToString("o", CultureInfo.InvariantCulture)
                 : "Expire in " + TimeToLive.ToString("c", CultureInfo.InvariantCulture);
-            bool batching = IsBatching(connection);
             foreach (string key in Key!)
             {
                 if (!ShouldProcess(key + " on " + connection.Name, action)) continue;
-                if (batching)
-                {
-                    // Inside Invoke-RedisPipeline/-Transaction: the batch emits the command's $true/$false per key.
-                    if (ParameterSetName == PersistSet) QueueInBatch(connection, key, c => c.Persist(key));
-                    else if (ParameterSetName == AtSet) QueueInBatch(connection, key, c => c.PExpireAt(key, At));
-                    else QueueInBatch(connection, key, c => c.PExpire(key, TimeToLive));
-                    continue;
-                }
-                _pending.Add(connection, key);
+                Action<bool, Cmdlet> written = (applied, output) => Report(key, applied, connection, output);
+                if (ParameterSetName == PersistSet) Commands.Add(connection, c => c.Persist(key), key, written);
+                else if (ParameterSetName == AtSet) Commands.Add(connection, c => c.PExpireAt(key, At), key, written);
+                else Commands.Add(connection, c => c.PExpire(key, TimeToLive), key, written);
             }
         }
 
-        protected override void EndProcessing() => _pending.Flush();
-
-        private void Send(RedisConnection connection, string[] keys)
+        private void Report(string key, bool applied, RedisConnection connection, Cmdlet output)
         {
-            string command = ParameterSetName == PersistSet ? "PERSIST" : ParameterSetName == AtSet ? "PEXPIREAT" : "PEXPIRE";
-            WriteVerbose(command + " for " + keys.Length.ToString(CultureInfo.InvariantCulture) + " key(s), pipelined, on " + connection.Url);
-            IReadOnlyList<KeyResult> results;
-            try
+            if (!applied && ParameterSetName != PersistSet)
             {
-                results = ParameterSetName == PersistSet ? connection.Client.PersistMany(keys)
-                    : ParameterSetName == AtSet ? connection.Client.PExpireAtMany(keys, At)
-                    : connection.Client.PExpireMany(keys, TimeToLive);
+                // PEXPIRE/PEXPIREAT answer 0 only for a missing key. (PERSIST's 0 also means "had no expiry": no error.)
+                output.WriteError(new ErrorRecord(new ItemNotFoundException("Key '" + key + "' does not exist."),
+                    "PSRedis.KeyNotFound", ErrorCategory.ObjectNotFound, key));
             }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+            if (PassThru)
             {
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                foreach (string key in keys) WriteError(ToErrorRecord(e, key));
-                return;
-            }
-            foreach (KeyResult result in results)
-            {
-                if (result.Error != null)
-                {
-                    WriteRedisError(result.Error, connection, result.Key);
-                    continue;
-                }
-                if (!result.Value && ParameterSetName != PersistSet)
-                {
-                    // PEXPIRE/PEXPIREAT answer 0 only for a missing key. (PERSIST's 0 also means "had no expiry": no error.)
-                    WriteError(new ErrorRecord(new ItemNotFoundException("Key '" + result.Key + "' does not exist."),
-                        "PSRedis.KeyNotFound", ErrorCategory.ObjectNotFound, result.Key));
-                }
-                if (PassThru)
-                {
-                    WriteObject(new RedisKeyExpiryResult(result.Key, result.Value,
-                        ParameterSetName == TimeToLiveSet ? TimeToLive : (TimeSpan?)null,
-                        ParameterSetName == AtSet ? At : (DateTimeOffset?)null,
-                        ParameterSetName == PersistSet, connection));
-                }
+                output.WriteObject(new RedisKeyExpiryResult(key, applied,
+                    ParameterSetName == TimeToLiveSet ? TimeToLive : (TimeSpan?)null,
+                    ParameterSetName == AtSet ? At : (DateTimeOffset?)null,
+                    ParameterSetName == PersistSet, connection));
             }
         }
     }

@@ -1,28 +1,18 @@
 using System;
 using System.Collections;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
 using PSRedis.Protocol;
 
 namespace PSRedis.Cmdlets
 {
     /// <summary>
-    /// Set-RedisValue: SET for one key, or for many Key/Value objects from the pipeline, written in pipelined
-    /// batches of up to 500 per round trip.
+    /// Set-RedisValue: SET for one key, or for many Key/Value objects from the pipeline, pipelined in windows of 500
+    /// per round trip.
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "RedisValue", SupportsShouldProcess = true, DefaultParameterSetName = AlwaysSet)]
     [OutputType(typeof(bool))]
     public sealed class SetRedisValueCommand : RedisCmdlet
     {
-        internal const int BatchSize = 500;
-
-        private readonly ConnectionBatch<SetRequest> _pending;
-
-        public SetRedisValueCommand()
-        {
-            _pending = new ConnectionBatch<SetRequest>(BatchSize, Send);
-        }
         private const string AlwaysSet = "Always";
         private const string NotExistsSet = "NotExists";
         private const string ExistsSet = "Exists";
@@ -93,46 +83,11 @@ namespace PSRedis.Cmdlets
             }
             if (!ShouldProcess(key + " on " + connection.Name, NotExists ? "Set value if the key does not exist" : "Set value")) return;
 
-            if (IsBatching(connection))
-            {
-                // Inside Invoke-RedisPipeline/-Transaction: queue the SET; its reply ($true, or $false where
-                // -NotExists/-Exists prevented it) is emitted by the batch cmdlet.
-                try
-                {
-                    QueueInBatch(connection, key, c => c.Set(key, value, px: Expiry, nx: NotExists, xx: Exists, keepTtl: KeepTtl));
-                }
-                catch (RedisDataException e)
-                {
-                    WriteError(ToErrorRecord(e, key));
-                }
-                return;
-            }
-            _pending.Add(connection, new SetRequest(key, value) { Expiry = Expiry, NotExists = NotExists, Exists = Exists, KeepTtl = KeepTtl });
+            Commands.Add(connection, c => c.Set(key, value, px: Expiry, nx: NotExists, xx: Exists, keepTtl: KeepTtl), key,
+                PassThru ? s_written : null);
         }
 
-        protected override void EndProcessing() => _pending.Flush();
-
-        private void Send(RedisConnection connection, SetRequest[] requests)
-        {
-            WriteVerbose((requests.Length == 1 ? "SET " + requests[0].Key : requests.Length.ToString(CultureInfo.InvariantCulture) + " pipelined SETs")
-                + (NotExists ? " NX" : Exists ? " XX" : string.Empty) + (KeepTtl ? " KEEPTTL" : string.Empty) + " on " + connection.Url);
-            IReadOnlyList<SetResult> results;
-            try
-            {
-                results = connection.Client.SetMany(requests);
-            }
-            catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
-            {
-                if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                foreach (SetRequest r in requests) WriteError(ToErrorRecord(e, r.Key));
-                return;
-            }
-            foreach (SetResult result in results)
-            {
-                if (result.Error != null) WriteRedisError(result.Error, connection, result.Key);
-                else if (PassThru) WriteObject(result.Written);
-            }
-        }
+        private static readonly Action<bool, Cmdlet> s_written = (written, output) => output.WriteObject(written);
 
         /// <summary>What SET can store: text, bytes, numbers; anything structured gets a clear message instead.</summary>
         internal static object? ToRedisValue(object? input, out string? problem)

@@ -33,52 +33,45 @@ namespace PSRedis.Cmdlets
         [Parameter]
         public SwitchParameter Float { get; set; }
 
+        private static readonly Action<long, Cmdlet> s_whole = (value, output) => output.WriteObject(value);
+        private static readonly Action<double, Cmdlet> s_float = (value, output) => output.WriteObject(value);
+
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            RedisCommands commands = CommandsFor(connection);
-            bool batching = IsBatching(connection);
             decimal step = Decrement ? -By : By;
             bool whole = !Float && decimal.Truncate(step) == step && step >= long.MinValue && step <= long.MaxValue;
             foreach (string key in Key!)
             {
-                try
+                if (!whole)
                 {
-                    if (whole)
-                    {
-                        long amount = (long)step;
-                        long value;
-                        if (amount < 0 && amount != long.MinValue)
-                        {
-                            WriteVerbose("DECRBY " + key + " " + (-amount).ToString(CultureInfo.InvariantCulture));
-                            value = commands.Decr(key, -amount);
-                        }
-                        else
-                        {
-                            WriteVerbose("INCRBY " + key + " " + amount.ToString(CultureInfo.InvariantCulture));
-                            value = commands.Incr(key, amount);
-                        }
-                        if (!batching) WriteObject(value);
-                    }
-                    else
-                    {
-                        double amount = (double)step;
-                        WriteVerbose("INCRBYFLOAT " + key + " " + amount.ToString("R", CultureInfo.InvariantCulture));
-                        double value = commands.IncrByFloat(key, amount);
-                        if (!batching) WriteObject(value);
-                    }
+                    double amount = (double)step;
+                    WriteVerbose("INCRBYFLOAT " + key + " " + amount.ToString("R", CultureInfo.InvariantCulture));
+                    Commands.Add(connection, c => c.IncrByFloat(key, amount), key, s_float);
+                    continue;
                 }
-                catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
+                long by = (long)step;
+                if (by < 0 && by != long.MinValue)
                 {
-                    if (IsConnectionLevel(e)) ThrowConnectionError(e, connection);
-                    ErrorRecord record = ToErrorRecord(e, key);
-                    if (whole && e is RedisResponseException && e.Message.IndexOf("not an integer", StringComparison.OrdinalIgnoreCase) >= 0)
-                    {
-                        record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "If the value holds a fraction, use -Float (INCRBYFLOAT)." };
-                    }
-                    WriteError(record);
+                    WriteVerbose("DECRBY " + key + " " + (-by).ToString(CultureInfo.InvariantCulture));
+                    Commands.Add(connection, c => c.Decr(key, -by), key, s_whole, NotAnInteger);
+                }
+                else
+                {
+                    WriteVerbose("INCRBY " + key + " " + by.ToString(CultureInfo.InvariantCulture));
+                    Commands.Add(connection, c => c.Incr(key, by), key, s_whole, NotAnInteger);
                 }
             }
+        }
+
+        private static ErrorRecord NotAnInteger(RedisException e, object? key)
+        {
+            ErrorRecord record = ToErrorRecord(e, key);
+            if (e is RedisResponseException && e.Message.IndexOf("not an integer", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "If the value holds a fraction, use -Float (INCRBYFLOAT)." };
+            }
+            return record;
         }
     }
 }

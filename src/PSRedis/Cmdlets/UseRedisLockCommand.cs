@@ -17,7 +17,7 @@ namespace PSRedis.Cmdlets
     /// </summary>
     [Cmdlet(VerbsOther.Use, "RedisLock")]
     [OutputType(typeof(object))]
-    public sealed class UseRedisLockCommand : RedisCmdlet, IDisposable
+    public sealed class UseRedisLockCommand : RedisCmdlet
     {
         private readonly ManualResetEventSlim _stopping = new ManualResetEventSlim(false);
 
@@ -45,7 +45,7 @@ namespace PSRedis.Cmdlets
         {
             RedisConnection connection = ResolveConnection();
             string name = Name!;
-            if (IsBatching(connection))
+            if (CommandQueue.IsBatching(connection))
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException("Use-RedisLock needs the lock before the block runs, so it cannot be queued in Invoke-RedisPipeline/Invoke-RedisTransaction; put the batch inside the lock's block instead."),
@@ -104,9 +104,13 @@ namespace PSRedis.Cmdlets
             }
         }
 
-        protected override void StopProcessing() => _stopping.Set();
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+            _stopping.Set();
+        }
 
-        public void Dispose() => _stopping.Dispose();
+        private protected override void DisposeResources() => _stopping.Dispose();
 
         /// <summary>Single attempts every RedisLock.DefaultSleep until -BlockingTimeout, so Ctrl+C can end the wait.</summary>
         private void Acquire(RedisLock redisLock, string name)

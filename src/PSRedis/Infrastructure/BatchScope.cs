@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Management.Automation;
 using PSRedis.Protocol;
 
 namespace PSRedis
@@ -14,8 +15,11 @@ namespace PSRedis
         [ThreadStatic]
         private static Stack<Batch>? _batches;
 
+        /// <summary>A block's pipeline, and what its cmdlets asked to run once some of their replies were handled.</summary>
         internal sealed class Batch
         {
+            private readonly List<KeyValuePair<int, Action<Cmdlet>>> _after = new List<KeyValuePair<int, Action<Cmdlet>>>();
+
             public Batch(RedisConnection connection, RedisPipeline pipeline)
             {
                 Connection = connection;
@@ -25,39 +29,47 @@ namespace PSRedis
             public RedisConnection Connection { get; }
             public RedisPipeline Pipeline { get; }
 
-            /// <summary>What cmdlets said about some queued commands, by position: the error target and reply shape.</summary>
-            public Dictionary<int, Slot> Slots { get; } = new Dictionary<int, Slot>();
-        }
+            /// <summary>Runs <paramref name="action"/> after the replies of every command queued so far (CommandQueue.Then).</summary>
+            public void After(Action<Cmdlet> action) => _after.Add(new KeyValuePair<int, Action<Cmdlet>>(Pipeline.Count, action));
 
-        /// <summary>How the batch cmdlet reports one queued command: the target of its error, and a shape for its reply.</summary>
-        internal sealed class Slot
-        {
-            public Slot(object? target, Func<object?, object?>? shape)
+            /// <summary>
+            /// Executes the pipeline, handing every reply to its handler and running the After actions in their places;
+            /// <paramref name="first"/> runs once the batch is known to have been answered, before any of that output.
+            /// </summary>
+            public void Execute(Cmdlet output, Action first)
             {
-                Target = target;
-                Shape = shape;
+                int next = 0;
+                bool started = false;
+                Pipeline.Execute(reply =>
+                {
+                    if (!started)
+                    {
+                        started = true;
+                        first();
+                    }
+                    RunAfter(ref next, reply.Index, output);
+                    CommandQueue.Handle(reply, output);
+                });
+                if (!started) first();
+                RunAfter(ref next, int.MaxValue, output);
             }
 
-            /// <summary>The ErrorRecord target when the command fails (a key); null: the command's name.</summary>
-            public object? Target { get; }
-
-            /// <summary>Turns the parsed reply into what the batch cmdlet emits (e.g. EXISTS' 1/0 into $true/$false).</summary>
-            public Func<object?, object?>? Shape { get; }
+            private void RunAfter(ref int next, int index, Cmdlet output)
+            {
+                while (next < _after.Count && _after[next].Key <= index) _after[next++].Value(output);
+            }
         }
 
         /// <summary>Makes <paramref name="pipeline"/> collect the commands sent to <paramref name="connection"/> until disposed.</summary>
-        public static IDisposable Enter(RedisConnection connection, RedisPipeline pipeline)
+        public static IDisposable Enter(RedisConnection connection, RedisPipeline pipeline, out Batch batch)
         {
             Stack<Batch> batches = _batches ??= new Stack<Batch>();
-            var batch = new Batch(connection, pipeline);
+            batch = new Batch(connection, pipeline);
             batches.Push(batch);
             return new Exit(batch);
         }
 
         /// <summary>The innermost batch collecting for <paramref name="connection"/>, or null.</summary>
-        public static RedisPipeline? For(RedisConnection connection) => Find(connection)?.Pipeline;
-
-        /// <summary>The innermost batch (with its slot notes) collecting for <paramref name="connection"/>, or null.</summary>
         public static Batch? Find(RedisConnection connection)
         {
             if (_batches == null) return null;
@@ -66,20 +78,6 @@ namespace PSRedis
                 if (ReferenceEquals(batch.Connection, connection)) return batch;
             }
             return null;
-        }
-
-        /// <summary>
-        /// Runs <paramref name="queue"/> against the batch for <paramref name="connection"/> and notes
-        /// <paramref name="target"/> and <paramref name="shape"/> for every command it queued.
-        /// </summary>
-        public static void Queue(RedisConnection connection, object? target, Action<RedisCommands> queue, Func<object?, object?>? shape)
-        {
-            Batch batch = Find(connection) ?? throw new InvalidOperationException("No Redis batch is collecting for " + connection + ".");
-            int before = batch.Pipeline.Count;
-            queue(batch.Pipeline);
-            if (target == null && shape == null) return;
-            var slot = new Slot(target, shape);
-            for (int i = before; i < batch.Pipeline.Count; i++) batch.Slots[i] = slot;
         }
 
         private sealed class Exit : IDisposable

@@ -10,7 +10,8 @@ namespace PSRedis
     /// <summary>
     /// Base of Invoke-RedisPipeline and Invoke-RedisTransaction: runs the script block on this thread while a
     /// <see cref="BatchScope"/> makes every PSRedis cmdlet for the connection queue its commands, sends the batch in
-    /// one round trip, then emits the block's own output followed by one object per queued command, in order.
+    /// one round trip, then emits the block's own output followed by what the queued cmdlets write from their replies
+    /// (each command carries its cmdlet's ReplyHandler), in order.
     /// </summary>
     public abstract class RedisBatchCmdlet : RedisCmdlet
     {
@@ -26,9 +27,6 @@ namespace PSRedis
             string kind = transaction ? "transaction" : "pipeline";
             for (int attempt = 1; ; attempt++)
             {
-                Collection<PSObject> blockOutput;
-                IList<object?> results;
-                Dictionary<int, BatchScope.Slot> slots;
                 int queued;
                 using (RedisPipeline pipeline = connection.Client.Pipeline(transaction))
                 {
@@ -40,18 +38,24 @@ namespace PSRedis
                             pipeline.Watch(watch);
                             pipeline.Multi(); // the block queues; it does not read through the watching connection
                         }
-                        using (BatchScope.Enter(connection, pipeline))
+                        Collection<PSObject> blockOutput;
+                        BatchScope.Batch batch;
+                        using (BatchScope.Enter(connection, pipeline, out batch))
                         {
                             // Dot-sourced like ForEach-Object's block: variables it sets stay visible to the caller.
                             // If the block throws, the exception leaves here and nothing is sent (Dispose: UNWATCH).
                             blockOutput = InvokeCommand.InvokeScript(false, ScriptBlock!, null);
-                            slots = BatchScope.Find(connection)!.Slots;
                         }
                         queued = pipeline.Count;
                         WriteVerbose("Sending " + queued.ToString(CultureInfo.InvariantCulture) + " queued command(s) in one round trip"
                             + (transaction ? " inside MULTI/EXEC" : string.Empty) + " on " + connection.Url
                             + (attempt > 1 ? " (attempt " + attempt.ToString(CultureInfo.InvariantCulture) + ")" : string.Empty));
-                        results = pipeline.Execute(raiseOnError: false);
+                        // The block's own output first, once the batch is answered; then each cmdlet's output from its
+                        // replies, made by the same handlers that would have made it outside the block.
+                        batch.Execute(this, () =>
+                        {
+                            foreach (PSObject item in blockOutput) WriteObject(item);
+                        });
                     }
                     catch (RedisWatchException e) when (attempt <= retries)
                     {
@@ -89,34 +93,9 @@ namespace PSRedis
                     }
                 }
 
-                foreach (PSObject item in blockOutput) WriteObject(item);
-                WriteVerbose("The " + kind + " answered " + results.Count.ToString(CultureInfo.InvariantCulture) + " repl" + (results.Count == 1 ? "y." : "ies."));
-                for (int i = 0; i < results.Count; i++)
-                {
-                    slots.TryGetValue(i, out BatchScope.Slot? slot);
-                    if (results[i] is Exception error)
-                    {
-                        WriteError(SlotError(error, slot, i, results.Count));
-                        continue;
-                    }
-                    object? reply = results[i];
-                    if (slot?.Shape != null) reply = slot.Shape(reply);
-                    WriteObject(reply, enumerateCollection: false);
-                }
+                WriteVerbose("The " + kind + " answered " + queued.ToString(CultureInfo.InvariantCulture) + " repl" + (queued == 1 ? "y." : "ies."));
                 return;
             }
-        }
-
-        /// <summary>A failed command of the batch: non-terminating, its target the key (or the command's name), its position told.</summary>
-        private static ErrorRecord SlotError(Exception error, BatchScope.Slot? slot, int index, int count)
-        {
-            string? command = error.Data["PipelineCommand"] as string;
-            string name = command == null ? "command" : command.Split(' ')[0].ToUpperInvariant();
-            ErrorRecord record = ToErrorRecord(error, slot?.Target ?? name);
-            record.ErrorDetails = new ErrorDetails("Command " + (index + 1).ToString(CultureInfo.InvariantCulture) + " of "
-                + count.ToString(CultureInfo.InvariantCulture) + " in the batch (" + name
-                + (slot?.Target is string key ? " " + key : string.Empty) + ") failed: " + error.Message);
-            return record;
         }
     }
 }

@@ -10,8 +10,9 @@ namespace PSRedis
     /// into ErrorRecords. Connection-level failures are terminating; per-key failures are not, so one bad key
     /// does not stop a pipeline.
     /// </summary>
-    public abstract class RedisCmdlet : PSCmdlet
+    public abstract class RedisCmdlet : PSCmdlet, IDisposable
     {
+        private CommandQueue? _commands;
         internal const string NoConnectionMessage = "No Redis connection. Run Connect-Redis first.";
 
         /// <summary>The connection to use; the session default (the last Connect-Redis) when absent.</summary>
@@ -53,52 +54,36 @@ namespace PSRedis
         }
 
         /// <summary>
-        /// Where typed commands go: the batch of an enclosing Invoke-RedisPipeline/Invoke-RedisTransaction for this
-        /// connection (commands are queued and their methods return default values), else the client (commands run).
+        /// The queue this cmdlet sends its commands through (see <see cref="CommandQueue"/>): streamed in windows of
+        /// <see cref="CommandWindow"/> commands, or queued on an enclosing Invoke-RedisPipeline/-Transaction.
+        /// Sent and answered at the latest in EndProcessing.
         /// </summary>
-        protected static RedisCommands CommandsFor(RedisConnection connection) =>
-            (RedisCommands?)BatchScope.For(connection) ?? connection.Client;
+        internal CommandQueue Commands => _commands ??= new CommandQueue(this, CommandWindow);
 
-        /// <summary>
-        /// True inside Invoke-RedisPipeline/Invoke-RedisTransaction for this connection: queue through
-        /// <see cref="CommandsFor"/> and emit nothing; the batch cmdlet emits every reply, in order, when it runs.
-        /// </summary>
-        protected static bool IsBatching(RedisConnection connection) => BatchScope.For(connection) != null;
+        /// <summary>Commands per round trip of <see cref="Commands"/>; one window is in flight while the next is gathered.</summary>
+        private protected virtual int CommandWindow => CommandQueue.DefaultWindow;
 
-        /// <summary>
-        /// Inside a batch: queues the commands <paramref name="queue"/> sends and notes, for each, the target its error
-        /// names (a key) and how its reply is shown (<paramref name="shape"/>: e.g. EXISTS' 1/0 as $true/$false).
-        /// Plain <c>CommandsFor(connection).X(...)</c> works too; its replies are emitted as parsed.
-        /// </summary>
-        protected static void QueueInBatch(RedisConnection connection, object? target, Action<RedisCommands> queue,
-            Func<object?, object?>? shape = null) => BatchScope.Queue(connection, target, queue, shape);
+        /// <summary>Sends what is still queued and writes the output of its replies. Overrides call this first.</summary>
+        protected override void EndProcessing() => _commands?.Complete();
 
-        /// <summary>The longest single server-side wait of a blocking cmdlet: how long Ctrl+C may take to be noticed.</summary>
-        internal static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
+        /// <summary>Ctrl+C: the pipeline thread stops waiting for replies; the stop thread itself touches no socket.</summary>
+        protected override void StopProcessing() => _commands?.Stop();
 
-        /// <summary>
-        /// Runs a blocking command (<paramref name="once"/>, given how long the server may wait this time) in waits of at
-        /// most <see cref="WaitSlice"/> until it returns true or <paramref name="timeout"/> has passed (zero: forever).
-        /// A blocking read cannot be interrupted from PowerShell's stop thread, so one long wait would ignore Ctrl+C until
-        /// it ended; between slices a stopped pipeline ends the cmdlet. Only for commands whose repeat is the same wait
-        /// (BLPOP, XREADGROUP &gt;): a slice that returns nothing has consumed nothing.
-        /// </summary>
-        protected bool WaitInSlices(TimeSpan timeout, Func<TimeSpan, bool> once)
+        /// <summary>Gives back the queue's connection: in step after draining, or closed when it was stopped mid-reply.</summary>
+        public void Dispose()
         {
-            var clock = Stopwatch.StartNew();
-            while (true)
-            {
-                TimeSpan slice = WaitSlice;
-                if (timeout > TimeSpan.Zero)
-                {
-                    TimeSpan left = timeout - clock.Elapsed;
-                    if (left <= TimeSpan.Zero) return false;
-                    if (left < slice) slice = left;
-                }
-                if (once(slice)) return true;
-                if (Stopping) throw new PipelineStoppedException();
-            }
+            _commands?.Dispose();
+            _commands = null;
+            DisposeResources();
         }
+
+        /// <summary>What a cmdlet holds besides its command queue, released when PowerShell disposes it.</summary>
+        private protected virtual void DisposeResources()
+        {
+        }
+
+        /// <summary>True inside Invoke-RedisPipeline/Invoke-RedisTransaction for this connection.</summary>
+        private static bool IsBatching(RedisConnection connection) => CommandQueue.IsBatching(connection);
 
         /// <summary>
         /// For cmdlets that need their replies while they run (SCAN, PING timing, closing a connection): a terminating
@@ -115,7 +100,7 @@ namespace PSRedis
         }
 
         /// <summary>True for failures of the connection itself, after which the cmdlet cannot go on.</summary>
-        protected static bool IsConnectionLevel(Exception exception) =>
+        internal static bool IsConnectionLevel(Exception exception) =>
             exception is RedisConnectionException
             || exception is RedisTimeoutException
             || exception is RedisInvalidResponseException
@@ -140,6 +125,9 @@ namespace PSRedis
                     id = "PSRedis.ReadOnly"; category = ErrorCategory.WriteError; break;
                 case RedisOutOfMemoryException _:
                     id = "PSRedis.OutOfMemory"; category = ErrorCategory.LimitsExceeded; break;
+                case RedisResponseException response when response.ErrorCode == "WRONGPASS" || response.ErrorCode == "NOAUTH":
+                    // A refused AUTH sent as a command (Invoke-RedisCommand) is that command's answer, not a lost connection.
+                    id = "PSRedis.AuthenticationFailed"; category = ErrorCategory.AuthenticationError; break;
                 case RedisResponseException response when response.ErrorCode == "WRONGTYPE":
                     id = "PSRedis.WrongType"; category = ErrorCategory.InvalidType; break;
                 case RedisResponseException _:
@@ -170,7 +158,7 @@ namespace PSRedis
         }
 
         /// <summary>A connection-level failure as a terminating error with the connection as target.</summary>
-        protected void ThrowConnectionError(Exception exception, RedisConnection connection) =>
+        internal void ThrowConnectionError(Exception exception, RedisConnection connection) =>
             ThrowTerminatingError(ToErrorRecord(exception, connection));
     }
 }
