@@ -55,6 +55,8 @@ namespace PSRedis
             BatchScope.Batch? batch = BatchScope.Find(connection);
             if (batch != null)
             {
+                handler.Source = _cmdlet;
+                handler.QuietErrors = QuietErrors();
                 Enqueue(batch.Pipeline, handler, command);
                 return;
             }
@@ -250,6 +252,13 @@ namespace PSRedis
                 // The connection failed (its pipeline closed it): replies still due are lost, so nothing more can be said.
                 _cmdlet.ThrowConnectionError(e, connection);
             }
+        }
+
+        private bool QuietErrors()
+        {
+            if (!_cmdlet.MyInvocation.BoundParameters.TryGetValue("ErrorAction", out object? value)) return false;
+            object? action = value is PSObject ps ? ps.BaseObject : value;
+            return action is ActionPreference preference && (preference == ActionPreference.SilentlyContinue || preference == ActionPreference.Ignore);
         }
 
         /// <summary>Runs the handler a reply was queued with; connection-level failures never come here (they are thrown).</summary>

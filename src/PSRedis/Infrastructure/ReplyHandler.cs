@@ -14,8 +14,17 @@ namespace PSRedis
     {
         protected ReplyHandler(object? target) => Target = target;
 
+        /// <summary>The cmdlet that queued the command.</summary>
+        public Cmdlet? Source { get; set; }
+
         /// <summary>What an error names as its target: the key, or the command for commands without one.</summary>
         public object? Target { get; }
+
+        /// <summary>
+        /// The queuing cmdlet ran with -ErrorAction SilentlyContinue or Ignore: its errors are not written when another
+        /// cmdlet (the batch) handles the reply, as the cmdlet itself would not have shown them.
+        /// </summary>
+        public bool QuietErrors { get; set; }
 
         /// <summary>Writes what the reply means (nothing, one object, one per element) to <paramref name="output"/>.</summary>
         internal abstract void OnReply(object? value, Cmdlet output);
@@ -30,7 +39,7 @@ namespace PSRedis
         internal void Handle(PipelineReply reply, Cmdlet output)
         {
             if (reply.Error == null) OnReply(reply.Value, output);
-            else if (OnError(reply.Error) is ErrorRecord record) output.WriteError(record);
+            else if (OnError(reply.Error) is ErrorRecord record && !(QuietErrors && !ReferenceEquals(output, Source))) output.WriteError(record);
         }
 
         /// <summary>What a reply without a handler writes (commands queued on a batch's pipeline by other code).</summary>
