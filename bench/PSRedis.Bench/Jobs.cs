@@ -22,6 +22,8 @@ public static class Jobs
     public const string CmdletsScanOnly = "cmdlets-scan-only";
     public const string SeScanDelete = "se-scan-delete";
     public const string CmdletsEvents = "cmdlets-events";
+    public const string CmdletsScanGet = "cmdlets-scan-get";
+    public const string SeScanGet = "se-scan-get";
 
     /// <summary>Child entry point: runs one job and prints "RESULT seconds peakBytes count".</summary>
     public static int RunChild(string job, string host, int port, string pattern, string modulePath, TextWriter output)
@@ -37,6 +39,10 @@ public static class Jobs
         switch (job)
         {
             case SeScanDelete: return StackExchangeScanDelete(host, port, pattern);
+            case SeScanGet: return StackExchangeScanGet(host, port, pattern);
+            case CmdletsScanGet:
+                // As the scan-only row: the values go to Out-Null (a script block per value would cost more than the job).
+                return Hosted(modulePath, host, port, "Get-RedisKey -Match $Pattern | Get-RedisValue | Out-Null; -1");
             case CmdletsScanDelete:
                 return Hosted(modulePath, host, port,
                     "(Get-RedisKey -Match $Pattern | Remove-RedisKey -PassThru).Removed");
@@ -138,6 +144,35 @@ public static class Jobs
         }
         if (batch.Count > 0) removed += db.KeyDelete(batch.ToArray());
         return (clock.Elapsed.TotalSeconds, removed);
+    }
+
+    /// <summary>The read job as StackExchange.Redis users write it: Keys with pageSize 1000, StringGet of 1,000 keys at a time.</summary>
+    private static (double, long) StackExchangeScanGet(string host, int port, string pattern)
+    {
+        using ConnectionMultiplexer mux = ConnectionMultiplexer.Connect(host + ":" + port.ToString(CultureInfo.InvariantCulture) + ",allowAdmin=true");
+        IDatabase db = mux.GetDatabase();
+        IServer server = mux.GetServer(host, port);
+        var clock = Stopwatch.StartNew();
+        long read = 0;
+        var batch = new List<RedisKey>(1000);
+        foreach (RedisKey key in server.Keys(0, pattern, pageSize: 1000))
+        {
+            batch.Add(key);
+            if (batch.Count == 1000)
+            {
+                read += Count(db.StringGet(batch.ToArray()));
+                batch.Clear();
+            }
+        }
+        if (batch.Count > 0) read += Count(db.StringGet(batch.ToArray()));
+        return (clock.Elapsed.TotalSeconds, read);
+
+        static long Count(RedisValue[] values)
+        {
+            long n = 0;
+            foreach (RedisValue value in values) if (value.HasValue) n++;
+            return n;
+        }
     }
 
     /// <summary>The kernel's high-water mark of this process's resident memory (VmHWM), else the runtime's figure.</summary>

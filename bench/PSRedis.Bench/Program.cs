@@ -246,9 +246,9 @@ public static class BenchProgram
             }));
             scenarios.Add(new Scenario(pipeName, "ops/s", Better.Higher, rounds, pipe.ToArray()));
             const string psPipe = "PSRedis Pipeline(transaction: false)";
-            targets.Add(new Target(pipeName, psPipe, ">= 0.7x raw burst", f => Ratio(f(pipeName, psPipe), f(pipeName, "raw socket yardstick (burst)"), 0.7)));
+            // Issue 10: at least 0.9x the raw burst (the earlier "3x IBatch" target was withdrawn: above the server's own rate).
+            targets.Add(new Target(pipeName, psPipe, ">= 0.9x raw burst", f => Ratio(f(pipeName, psPipe), f(pipeName, "raw socket yardstick (burst)"), 0.9)));
             targets.Add(new Target(pipeName, psPipe, "> redis-benchmark -P 100", f => Ratio(f(pipeName, psPipe), f(pipeName, "redis-benchmark -c 1 -P 100 -r " + burst.ToString(CultureInfo.InvariantCulture)), 1.0)));
-            targets.Add(new Target(pipeName, psPipe, ">= 3x SE.Redis IBatch", f => Ratio(f(pipeName, psPipe), f(pipeName, "StackExchange.Redis IBatch"), 3.0)));
 
             // 50 threads sharing one pool.
             string threadsName = "50 threads, GET (100 B)";
@@ -324,8 +324,8 @@ public static class BenchProgram
                 WarmUp = false,
             });
             const string cmdlets = "PSRedis cmdlets: Get-RedisKey -Match 'cache:*' | Remove-RedisKey";
-            targets.Add(new Target(scanName, cmdlets, "<= 1.5x SE.Redis job",
-                f => Ratio(f(scanName, "StackExchange.Redis Keys(pageSize: 1000) + KeyDelete(1,000 keys)") * 1.5, f(scanName, cmdlets), 1.0)));
+            targets.Add(new Target(scanName, cmdlets, "<= 1.0x SE.Redis job",
+                f => Ratio(f(scanName, "StackExchange.Redis Keys(pageSize: 1000) + KeyDelete(1,000 keys)") * 1.0, f(scanName, cmdlets), 1.0)));
             targets.Add(new Target(scanName, cmdlets, "<= 0.3x redis-cli pipeline",
                 f => Ratio(f(scanName, "redis-cli --scan --pattern 'cache:*' | xargs -n 1000 redis-cli unlink") * 0.3, f(scanName, cmdlets), 1.0)));
             targets.Add(new Target(scanName, cmdlets, "peak < 150 MB", _ =>
@@ -334,6 +334,21 @@ public static class BenchProgram
                 long peak = c == null ? -1 : Stats.MaxPeak(c);
                 return peak <= 0 ? null : peak < 150L * 1024 * 1024;
             }));
+
+            // Scan and read: the values of the matching keys, through the cmdlets and as SE.Redis users write it.
+            string readName = "Scan and read " + perPrefix.ToString("#,0", CultureInfo.InvariantCulture) + " of " + (2 * perPrefix).ToString("#,0", CultureInfo.InvariantCulture) + " keys";
+            const string seRead = "StackExchange.Redis Keys(pageSize: 1000) + StringGet(1,000 keys)";
+            const string cmdletsRead = "PSRedis cmdlets: Get-RedisKey -Match 'cache:*' | Get-RedisValue";
+            scenarios.Add(new Scenario(readName, "s", Better.Lower, quick ? 1 : Math.Min(rounds, 3), new[]
+            {
+                new Contender(seRead, () => Jobs.InChild(Jobs.SeScanGet, _host, _port, "cache:*", modulePath, inProcess), isReference: true),
+                new Contender(cmdletsRead, () => Jobs.InChild(Jobs.CmdletsScanGet, _host, _port, "cache:*", modulePath, inProcess)),
+            })
+            {
+                BeforeEach = () => Populate(perPrefix),
+                WarmUp = false,
+            });
+            targets.Add(new Target(readName, cmdletsRead, "<= 1.2x SE.Redis job", f => Ratio(f(readName, seRead) * 1.2, f(readName, cmdletsRead), 1.0)));
         }
 
         private static bool? Ratio(double value, double reference, double factor) =>

@@ -47,6 +47,14 @@ namespace PSRedis.Protocol
             Count++;
         }
 
+        /// <summary>Lets go of what item <paramref name="index"/> refers to (its slot becomes the default value).</summary>
+        public void Forget(int index)
+        {
+            if (index < _base || index >= Count) throw new ArgumentOutOfRangeException(nameof(index));
+            int local = index - _base;
+            _chunks[local >> ChunkShift][local & ChunkMask] = default!;
+        }
+
         /// <summary>Lets go of the whole chunks that hold only items before <paramref name="index"/>.</summary>
         public void DropBefore(int index)
         {

@@ -281,6 +281,8 @@ namespace PSRedis.Protocol
                 }
                 _received++;
                 PipelineReply outcome = Outcome(index, reply);
+                // An answered command's arguments and state are not needed any more: a long stream holds only its window.
+                _queue.Forget(index);
                 _queue.DropBefore(_received);
                 if (Count == 0 && !_watching) ReleaseConnection();
                 onReply?.Invoke(outcome);

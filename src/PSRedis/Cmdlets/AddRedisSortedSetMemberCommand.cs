@@ -79,7 +79,7 @@ namespace PSRedis.Cmdlets
                 : null;
             if (conflict != null)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException(conflict), "PSRedis.ConflictingOptions", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(conflict), ErrorIds.ConflictingOptions, ErrorCategory.InvalidArgument, null));
             }
         }
 
@@ -93,12 +93,12 @@ namespace PSRedis.Cmdlets
             {
                 foreach (DictionaryEntry pair in Mapping!)
                 {
-                    string? member = MemberText(pair.Key, out string? problem);
+                    string? member = RedisValues.ToMember(pair.Key, out string? problem);
                     if (member == null) { WriteMemberError(problem!, key); continue; }
-                    if (!TryScore(pair.Value, out double score))
+                    if (!RedisValues.TryScore(pair.Value, out double score))
                     {
                         WriteError(new ErrorRecord(new ArgumentException("The score of member '" + member + "' is not a number: '" + pair.Value + "'."),
-                            "PSRedis.InvalidScore", ErrorCategory.InvalidArgument, key));
+                            ErrorIds.InvalidScore, ErrorCategory.InvalidArgument, key));
                         continue;
                     }
                     items.Add(new Item(key, member, score));
@@ -106,7 +106,7 @@ namespace PSRedis.Cmdlets
             }
             else
             {
-                string? member = MemberText(Member, out string? problem);
+                string? member = RedisValues.ToMember(Member, out string? problem);
                 if (member == null) { WriteMemberError(problem!, key); return; }
                 items.Add(new Item(key, member, Score));
             }
@@ -184,47 +184,7 @@ namespace PSRedis.Cmdlets
             (NotExists ? " NX" : string.Empty) + (Exists ? " XX" : string.Empty) + (GreaterThan ? " GT" : string.Empty) + (LessThan ? " LT" : string.Empty);
 
         private void WriteMemberError(string problem, string key) =>
-            WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedMember", ErrorCategory.InvalidArgument, key));
-
-        /// <summary>A member as the text Redis stores: strings as they are, numbers in invariant culture.</summary>
-        internal static string? MemberText(object? input, out string? problem)
-        {
-            object? value = SetRedisValueCommand.ToRedisValue(input, out problem);
-            switch (value)
-            {
-                case null:
-                    if (problem != null) problem = problem.Replace("Set-RedisValue stores one string", "A sorted-set member is one string")
-                        .Replace("Value cannot be null: Redis stores strings. Use Remove-RedisKey to delete a key.", "A sorted-set member cannot be null.");
-                    return null;
-                case string s: return s;
-                case byte[] _:
-                    problem = "Add-RedisSortedSetMember takes text members; convert binary data first (for example [Convert]::ToBase64String($bytes)).";
-                    return null;
-                case double d: return RespDouble.Format(d);
-                case float f: return RespDouble.Format(f);
-                default: return Convert.ToString(value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        internal static bool TryScore(object? input, out double score)
-        {
-            object? value = input is PSObject ps ? ps.BaseObject : input;
-            score = 0;
-            switch (value)
-            {
-                case null: return false;
-                case string s: return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out score) && !double.IsNaN(score);
-                case IConvertible c when !(value is bool) && !(value is char) && !(value is DateTime):
-                    try
-                    {
-                        score = c.ToDouble(CultureInfo.InvariantCulture);
-                        return !double.IsNaN(score);
-                    }
-                    catch (FormatException) { return false; }
-                    catch (InvalidCastException) { return false; }
-                default: return false;
-            }
-        }
+            WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedMember, ErrorCategory.InvalidArgument, key));
 
         private readonly struct Item
         {

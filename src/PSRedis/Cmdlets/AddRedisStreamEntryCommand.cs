@@ -58,7 +58,7 @@ namespace PSRedis.Cmdlets
             if (Approximate && MaxLength < 0)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Approximate needs -MaxLength."),
-                    "PSRedis.ApproximateWithoutMaxLength", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.ApproximateWithoutMaxLength, ErrorCategory.InvalidArgument, null));
             }
         }
 
@@ -70,7 +70,7 @@ namespace PSRedis.Cmdlets
             if (fields == null) return;
             if (fields.Count == 0)
             {
-                WriteError(new ErrorRecord(new ArgumentException("A stream entry needs at least one field."), "PSRedis.NoFields", ErrorCategory.InvalidArgument, key));
+                WriteError(new ErrorRecord(new ArgumentException("A stream entry needs at least one field."), ErrorIds.NoFields, ErrorCategory.InvalidArgument, key));
                 return;
             }
             long? maxLen = MaxLength >= 0 ? MaxLength : (long?)null;
@@ -116,13 +116,10 @@ namespace PSRedis.Cmdlets
 
         private bool Add(Dictionary<string, object> fields, string name, object? input, string key)
         {
-            object? value = SetRedisValueCommand.ToRedisValue(input, out string? problem);
+            object? value = RedisValues.ToValue(input, "Stream field '" + name + "'", out string? problem);
             if (value == null)
             {
-                string message = "Field '" + name + "': " + (input == null
-                    ? "the value is null; a stream field needs a value (use an empty string)."
-                    : problem!.Replace("Set-RedisValue stores one string", "a stream field holds one string"));
-                WriteError(new ErrorRecord(new ArgumentException(message), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, key));
+                WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedValue, ErrorCategory.InvalidArgument, key));
                 return false;
             }
             fields[name] = value;

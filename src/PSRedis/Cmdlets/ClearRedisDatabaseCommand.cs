@@ -29,9 +29,7 @@ namespace PSRedis.Cmdlets
                 ? "every database of " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) + " (" + connection.Name + ")"
                 : "database " + connection.Database.ToString(CultureInfo.InvariantCulture) + " of " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) + " (" + connection.Name + ")";
             string action = (All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + ": delete every key";
-            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) ? ((SwitchParameter)w).IsPresent
-                : GetVariableValue("WhatIfPreference") is object pref && LanguagePrimitives.IsTrue(pref);
-            if (!(Force && !whatIf) && !ShouldProcess(target, action)) return;
+            if (!Approve(target, action, Force)) return;
             WriteVerbose((All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + " on " + connection.Url);
             // In a batch block it is queued (a transaction can empty a database atomically with other writes).
             bool async = Async;

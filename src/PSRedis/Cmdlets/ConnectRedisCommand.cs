@@ -150,7 +150,7 @@ namespace PSRedis.Cmdlets
             catch (Exception e) when (e is RedisException || e is ArgumentException || e is FormatException || e is UriFormatException)
             {
                 // The URL may hold a password: the message of the parser never shows it, and neither do we.
-                ThrowTerminatingError(new ErrorRecord(e, "PSRedis.InvalidUrl", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidUrl, ErrorCategory.InvalidArgument, null));
                 throw; // not reached
             }
 
@@ -169,7 +169,7 @@ namespace PSRedis.Cmdlets
                 {
                     ThrowTerminatingError(new ErrorRecord(
                         new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."),
-                        "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+                        ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, Timeout));
                 }
                 options.ConnectTimeout = Timeout;
                 options.SocketTimeout = Timeout;

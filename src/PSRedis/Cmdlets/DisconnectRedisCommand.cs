@@ -72,7 +72,7 @@ namespace PSRedis.Cmdlets
                 // Closing it would lose the batch being collected: say so instead of failing later at EXEC.
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException("Disconnect-Redis cannot close '" + connection.Name + "' inside Invoke-RedisPipeline or Invoke-RedisTransaction for it: the batch still needs the connection."),
-                    "PSRedis.NotBatchable", ErrorCategory.InvalidOperation, connection));
+                    ErrorIds.NotBatchable, ErrorCategory.InvalidOperation, connection));
             }
             foreach (RedisConnection connection in targets)
             {
@@ -102,7 +102,7 @@ namespace PSRedis.Cmdlets
                 if (!found && !WildcardPattern.ContainsWildcardCharacters(name))
                 {
                     WriteError(new ErrorRecord(new ItemNotFoundException("No connection is named '" + name + "'."),
-                        "PSRedis.ConnectionNotFound", ErrorCategory.ObjectNotFound, name));
+                        ErrorIds.ConnectionNotFound, ErrorCategory.ObjectNotFound, name));
                 }
             }
         }

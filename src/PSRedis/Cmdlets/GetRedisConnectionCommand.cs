@@ -33,7 +33,7 @@ namespace PSRedis.Cmdlets
             if (!any && Name != null && !WildcardPattern.ContainsWildcardCharacters(Name))
             {
                 WriteError(new ErrorRecord(new ItemNotFoundException("No connection is named '" + Name + "'."),
-                    "PSRedis.ConnectionNotFound", ErrorCategory.ObjectNotFound, Name));
+                    ErrorIds.ConnectionNotFound, ErrorCategory.ObjectNotFound, Name));
             }
         }
     }

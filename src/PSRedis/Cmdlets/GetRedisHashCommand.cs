@@ -43,7 +43,7 @@ namespace PSRedis.Cmdlets
                 if (Field != null)
                 {
                     string[] fields = Field;
-                    WriteVerbose("HMGET " + key + " (" + CollectionSupport.Count(fields.Length, "field", "fields") + ")");
+                    WriteVerbose("HMGET " + key + " (" + CollectionValues.Count(fields.Length, "field", "fields") + ")");
                     if (AsByteArray) Commands.Add(connection, c => c.HMGetBytes(key, fields), key, (values, output) => Emit(key, Pairs(fields, values), output));
                     else Commands.Add(connection, c => c.HMGet(key, fields), key, (values, output) => Emit(key, Pairs(fields, values), output));
                     continue;

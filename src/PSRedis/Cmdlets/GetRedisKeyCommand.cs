@@ -20,11 +20,8 @@ namespace PSRedis.Cmdlets
     {
         internal const int DefaultCount = 1000;
         private const int ProgressId = 0x4B47;
-        private static readonly long ProgressInterval = Stopwatch.Frequency / 10; // at most every 100 ms
 
-        private readonly Stopwatch _clock = new Stopwatch();
-        private long _lastProgress;
-        private bool _progressShown;
+        private readonly ProgressThrottle _progress = new ProgressThrottle(ProgressId, "Scanning Redis keys");
         private long _estimate = -1;
 
         /// <summary>Glob-style pattern (SCAN MATCH): * ? [abc] and \ to escape. Default '*'.</summary>
@@ -58,7 +55,7 @@ namespace PSRedis.Cmdlets
             WriteVerbose("SCAN MATCH " + Match + " COUNT " + Count.ToString(CultureInfo.InvariantCulture)
                 + (Type != null ? " TYPE " + Type : string.Empty) + (Detailed ? ", then TYPE and PTTL per page" : string.Empty)
                 + " on " + connection.Url);
-            _clock.Restart();
+            _progress.Start();
             long pages = 0;
             long found = 0;
             try
@@ -96,11 +93,7 @@ namespace PSRedis.Cmdlets
             }
             finally
             {
-                if (_progressShown)
-                {
-                    _progressShown = false;
-                    WriteProgress(new ProgressRecord(ProgressId, "Scanning Redis keys", "Done") { RecordType = ProgressRecordType.Completed });
-                }
+                _progress.Complete(this);
             }
         }
 
@@ -122,14 +115,10 @@ namespace PSRedis.Cmdlets
         /// </summary>
         private void Progress(RedisClient client, long pages, long found)
         {
-            long ticks = Stopwatch.GetTimestamp();
-            if (_progressShown && ticks - _lastProgress < ProgressInterval) return;
-            if (!_progressShown && _clock.ElapsedMilliseconds < 100) return; // quick scans show no bar at all
+            if (!_progress.Due()) return;
             if (_estimate < 0) _estimate = client.DbSize();
-            _lastProgress = ticks;
-            _progressShown = true;
             long examined = pages * Count;
-            var record = new ProgressRecord(ProgressId, "Scanning Redis keys",
+            ProgressRecord record = _progress.Record(
                 found.ToString(CultureInfo.InvariantCulture) + " matching '" + Match + "' so far, about "
                 + Math.Min(examined, _estimate).ToString(CultureInfo.InvariantCulture) + " of " + _estimate.ToString(CultureInfo.InvariantCulture) + " keys examined");
             if (_estimate > 0) record.PercentComplete = (int)Math.Min(99, examined * 100 / _estimate);

@@ -34,7 +34,7 @@ namespace PSRedis.Cmdlets
             if (section != null && info.Sections.Count == 0)
             {
                 output.WriteError(new ErrorRecord(new ArgumentException("The server has no INFO section '" + section + "'."),
-                    "PSRedis.UnknownInfoSection", ErrorCategory.ObjectNotFound, section));
+                    ErrorIds.UnknownInfoSection, ErrorCategory.ObjectNotFound, section));
                 return;
             }
             foreach (KeyValuePair<string, IReadOnlyDictionary<string, object>> s in info.Sections)

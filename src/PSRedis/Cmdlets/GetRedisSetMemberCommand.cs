@@ -73,15 +73,15 @@ namespace PSRedis.Cmdlets
             var members = new List<object>();
             foreach (object item in Member!)
             {
-                object? member = CollectionSupport.ToElement(item, "A set member", out string? problem);
+                object? member = RedisValues.ToValue(item, "A set member", out string? problem);
                 if (member == null)
                 {
-                    WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, key));
+                    WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedValue, ErrorCategory.InvalidArgument, key));
                     continue;
                 }
                 members.Add(member);
             }
-            WriteVerbose("SISMEMBER " + key + " for " + CollectionSupport.Count(members.Count, "member", "members"));
+            WriteVerbose("SISMEMBER " + key + " for " + CollectionValues.Count(members.Count, "member", "members"));
             foreach (object member in members)
             {
                 string text = member is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : Convert.ToString(member, System.Globalization.CultureInfo.InvariantCulture)!;

@@ -84,14 +84,14 @@ namespace PSRedis.Cmdlets
         {
             try
             {
-                _min = Min == null ? ScoreBound.NegativeInfinity : ToScoreBound(Min);
-                _max = Max == null ? ScoreBound.PositiveInfinity : ToScoreBound(Max);
+                _min = Min == null ? ScoreBound.NegativeInfinity : RedisValues.ToScoreBound(Min);
+                _max = Max == null ? ScoreBound.PositiveInfinity : RedisValues.ToScoreBound(Max);
                 _minLex = MinLex == null ? LexBound.Min : LexBound.Parse(MinLex);
                 _maxLex = MaxLex == null ? LexBound.Max : LexBound.Parse(MaxLex);
             }
             catch (RedisDataException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "PSRedis.InvalidRange", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidRange, ErrorCategory.InvalidArgument, null));
             }
         }
 
@@ -153,15 +153,5 @@ namespace PSRedis.Cmdlets
 
         private static string Limit(long? offset, long? count) =>
             offset.HasValue ? " LIMIT " + offset.Value.ToString(CultureInfo.InvariantCulture) + " " + count!.Value.ToString(CultureInfo.InvariantCulture) : string.Empty;
-
-        /// <summary>A number (inclusive) or Redis' text form ('-inf', '+inf', '1.5', '(1.5').</summary>
-        internal static ScoreBound ToScoreBound(object input)
-        {
-            object value = input is PSObject ps ? ps.BaseObject : input;
-            if (value is ScoreBound bound) return bound;
-            if (value is string text) return ScoreBound.Parse(text);
-            if (AddRedisSortedSetMemberCommand.TryScore(value, out double score)) return ScoreBound.Inclusive(score);
-            throw new RedisDataException("'" + value + "' is not a score bound: give a number, or text such as '-inf', '+inf' or '(1.5'.");
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using PSRedis.Protocol;
 
@@ -9,14 +10,36 @@ namespace PSRedis.Cmdlets
     /// (a user allowed only +get can read). One output per key in input order, $null for a missing key; a key holding
     /// another type is a non-terminating WrongType error (and no output) so the rest of the pipeline goes on.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "RedisValue")]
+    // Only -InputObject takes pipeline input (see PipedKeys): binding each piped key by property name cost more than
+    // reading it.
+    [Cmdlet(VerbsCommon.Get, "RedisValue", DefaultParameterSetName = InputObjectSet)]
     [OutputType(typeof(string), typeof(byte[]))]
     public sealed class GetRedisValueCommand : RedisCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        private const string KeySet = "Key";
+        private const string InputObjectSet = "InputObject";
+
+        /// <summary>The keys, named on the command line (piped keys arrive through -InputObject).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = KeySet)]
         [ValidateNotNull]
         [ArgumentCompleter(typeof(PSRedis.Completion.KeyCompleter))]
         public string[]? Key { get; set; }
+
+        /// <summary>Whatever is piped: Get-RedisKey's objects, strings, or objects with a Key (and Connection) property.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+        public PSObject? InputObject { get; set; }
+
+        /// <summary>The connection (default: the one each piped object brings, else the session's).</summary>
+        [Parameter(ParameterSetName = KeySet)]
+        [Parameter(ParameterSetName = InputObjectSet)]
+        [ValidateNotNull]
+        public new RedisConnection? Connection
+        {
+            get => base.Connection;
+            set => base.Connection = value;
+        }
+
+        private RedisConnection? _sessionConnection;
 
         /// <summary>Emits each value as byte[] (exactly the stored bytes) instead of a UTF-8 string.</summary>
         [Parameter]
@@ -26,8 +49,20 @@ namespace PSRedis.Cmdlets
 
         protected override void ProcessRecord()
         {
-            RedisConnection connection = ResolveConnection();
-            foreach (string key in Key!)
+            if (InputObject == null)
+            {
+                Read(ResolveConnection(), Key!);
+                return;
+            }
+            IReadOnlyList<string> keys = PipedKeys.Read(InputObject, out RedisConnection? from, out ErrorRecord? error);
+            if (error != null) WriteError(error);
+            RedisConnection connection = Connection ?? from ?? (_sessionConnection ??= ResolveConnection());
+            Read(connection, keys);
+        }
+
+        private void Read(RedisConnection connection, IReadOnlyList<string> keys)
+        {
+            foreach (string key in keys)
             {
                 if (AsByteArray) Commands.Add<object?>(connection, c => c.GetBytes(key), key, s_write, WrongType);
                 else Commands.Add<object?>(connection, c => c.Get(key), key, s_write, WrongType);

@@ -47,11 +47,11 @@ namespace PSRedis.Cmdlets
             {
                 for (int i = 0; i < ArgumentList.Length; i++)
                 {
-                    object? arg = ToArgument(ArgumentList[i], out string? problem);
+                    object? arg = RedisValues.ToArgument(ArgumentList[i], out string? problem);
                     if (arg == null)
                     {
                         ThrowTerminatingError(new ErrorRecord(new ArgumentException("Argument " + (i + 1).ToString(CultureInfo.InvariantCulture) + ": " + problem),
-                            "PSRedis.InvalidArgument", ErrorCategory.InvalidArgument, name));
+                            ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, name));
                     }
                     args.Add(arg);
                 }
@@ -72,25 +72,6 @@ namespace PSRedis.Cmdlets
             if (text.Length == 0 || text.Length > 32) return false;
             foreach (char c in text) if (!(char.IsLetter(c) || c == '-' || c == '|')) return false;
             return true;
-        }
-
-        internal static object? ToArgument(object? input, out string? problem)
-        {
-            problem = null;
-            if (RedisScalar.TryConvert(input, out object? value)) return value;
-            switch (value)
-            {
-                case null:
-                    problem = "a Redis command argument cannot be $null.";
-                    return null;
-                case bool flag: return flag ? "1" : "0"; // Redis commands spell flags as 1/0 (SETBIT, ...)
-                case SwitchParameter sw: return sw.IsPresent ? "1" : "0";
-                case System.Collections.IEnumerable _:
-                    problem = "a collection cannot be one argument; splat it instead (Invoke-RedisCommand SADD k @members).";
-                    return null;
-                default:
-                    return Convert.ToString(value, CultureInfo.InvariantCulture);
-            }
         }
     }
 }

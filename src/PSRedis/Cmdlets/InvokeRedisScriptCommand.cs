@@ -55,11 +55,11 @@ namespace PSRedis.Cmdlets
             {
                 for (int i = 0; i < ArgumentList.Length; i++)
                 {
-                    object? arg = InvokeRedisCommandCommand.ToArgument(ArgumentList[i], out string? problem);
+                    object? arg = RedisValues.ToArgument(ArgumentList[i], out string? problem);
                     if (arg == null)
                     {
                         ThrowTerminatingError(new ErrorRecord(new ArgumentException("Argument " + (i + 1).ToString(CultureInfo.InvariantCulture) + ": " + problem),
-                            "PSRedis.InvalidArgument", ErrorCategory.InvalidArgument, null));
+                            ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
                     }
                     args.Add(arg!);
                 }
@@ -82,7 +82,7 @@ namespace PSRedis.Cmdlets
             if (!(e is RedisNoScriptException)) return ToErrorRecord(e, target);
             // Only with -Sha: a registered script loads itself.
             string sha = e.Data["PipelineCommand"] as string ?? string.Empty;
-            var record = new ErrorRecord(e, "PSRedis.NoScript", ErrorCategory.ObjectNotFound, target);
+            var record = new ErrorRecord(e, ErrorIds.NoScript, ErrorCategory.ObjectNotFound, target);
             record.ErrorDetails = new ErrorDetails("The server has no such script. Pass the source with -Script (it is loaded when missing), or SCRIPT LOAD it first.");
             return record;
         }

@@ -51,12 +51,12 @@ namespace PSRedis.Cmdlets
             if (Left && Right)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Left and -Right cannot be used together."),
-                    "PSRedis.LeftAndRight", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.LeftAndRight, ErrorCategory.InvalidArgument, null));
             }
             if (ParameterSetName == WaitSet && Timeout < TimeSpan.Zero)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "-Timeout must not be negative (0 waits forever)."),
-                    "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, null));
             }
         }
 

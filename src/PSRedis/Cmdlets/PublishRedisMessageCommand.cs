@@ -31,12 +31,10 @@ namespace PSRedis.Cmdlets
         {
             RedisConnection connection = ResolveConnection();
             string channel = Channel!;
-            object? value = SetRedisValueCommand.ToRedisValue(MessageOf(Message), out string? problem);
+            object? value = RedisValues.ToValue(MessageOf(Message), "A message", out string? problem);
             if (value == null)
             {
-                if (Message != null) problem = "Publish-RedisMessage sends one string, byte[] or number; convert other objects first (e.g. ConvertTo-Json).";
-                else problem = "A message cannot be $null; publish an empty string instead.";
-                WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, channel));
+                WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedValue, ErrorCategory.InvalidArgument, channel));
                 return;
             }
             WriteVerbose("PUBLISH " + channel + " on " + connection.Url);

@@ -89,7 +89,7 @@ namespace PSRedis.Cmdlets
             if (Block.HasValue && Block.Value < TimeSpan.Zero)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Block), "-Block must not be negative (0 waits forever)."),
-                    "PSRedis.InvalidBlock", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.InvalidBlock, ErrorCategory.InvalidArgument, null));
             }
         }
 
@@ -127,7 +127,7 @@ namespace PSRedis.Cmdlets
             if (ids != null && ids.Length != 1 && ids.Length != keys.Length)
             {
                 WriteError(new ErrorRecord(new ArgumentException("-After takes one id for all streams or one per stream ("
-                    + keys.Length.ToString(CultureInfo.InvariantCulture) + ")."), "PSRedis.AfterCount", ErrorCategory.InvalidArgument, Target(keys)));
+                    + keys.Length.ToString(CultureInfo.InvariantCulture) + ")."), ErrorIds.AfterCount, ErrorCategory.InvalidArgument, Target(keys)));
                 return;
             }
             var streams = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -51,14 +51,14 @@ namespace PSRedis.Cmdlets
             if (channels.Count + patterns.Count == 0)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one -Channel or -Pattern."),
-                    "PSRedis.NoChannel", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.NoChannel, ErrorCategory.InvalidArgument, null));
             }
             string id = SourceIdentifier ?? Guid.NewGuid().ToString();
             if (Events.GetEventSubscribers(id).Any())
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException("A subscriber with the source identifier '" + id + "' already exists; Unregister-Event it first or pick another -SourceIdentifier."),
-                    "PSRedis.SubscriptionExists", ErrorCategory.ResourceExists, id));
+                    ErrorIds.SubscriptionExists, ErrorCategory.ResourceExists, id));
             }
             RedisConnection connection = ResolveConnection();
 

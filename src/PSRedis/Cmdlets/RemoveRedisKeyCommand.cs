@@ -25,7 +25,6 @@ namespace PSRedis.Cmdlets
         private const string KeySet = "Key";
         private const string InputObjectSet = "InputObject";
         private const int ProgressId = 0x5245;
-        private static readonly long ProgressInterval = Stopwatch.Frequency / 10; // at most every 100 ms
 
         private List<string> _batch = new List<string>(DefaultBatchSize);
         private RedisConnection? _connection;
@@ -37,9 +36,7 @@ namespace PSRedis.Cmdlets
         private long _sent;
         private int _batches;
         private long _estimate = -1;
-        private long _lastProgress;
-        private bool _progressShown;
-        private bool _whatIf;
+        private readonly ProgressThrottle _progress = new ProgressThrottle(ProgressId, "Removing Redis keys");
 
         /// <summary>Keys to remove, named on the command line (piped keys arrive through -InputObject).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = KeySet)]
@@ -81,9 +78,8 @@ namespace PSRedis.Cmdlets
         protected override void BeginProcessing()
         {
             _clock.Start();
+            _progress.Start();
             _batch = new List<string>(BatchSize);
-            _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) ? ((SwitchParameter)w).IsPresent
-                : GetVariableValue("WhatIfPreference") is object pref && LanguagePrimitives.IsTrue(pref);
             // Keys named with -Key are all known now; keys from the pipeline are estimated from DBSIZE on first use.
             if (!MyInvocation.ExpectingInput && Key != null) _estimate = Key.Length;
         }
@@ -98,15 +94,17 @@ namespace PSRedis.Cmdlets
                     Take(info.Key, Connection ?? info.Connection);
                     return;
                 }
-                foreach (string key in KeysOf(InputObject, out RedisConnection? from)) Take(key, Connection ?? from);
+                IReadOnlyList<string> keys = PipedKeys.Read(InputObject, out RedisConnection? from, out ErrorRecord? error);
+                if (error != null) WriteError(error);
+                foreach (string key in keys) Take(key, Connection ?? from);
                 return;
             }
             RedisConnection connection = Connection ?? ResolveConnection();
             SwitchTo(connection);
-            string[] keys = Key!;
-            for (int i = 0; i < keys.Length; i++)
+            string[] named = Key!;
+            for (int i = 0; i < named.Length; i++)
             {
-                _batch.Add(keys[i]);
+                _batch.Add(named[i]);
                 if (_batch.Count >= BatchSize) Flush();
             }
         }
@@ -119,47 +117,12 @@ namespace PSRedis.Cmdlets
             if (_batch.Count >= BatchSize) Flush();
         }
 
-        /// <summary>A key as PowerShell's binding to a string parameter made it (numbers in invariant form).</summary>
-        private static string KeyText(object value) => value as string ?? LanguagePrimitives.ConvertTo<string>(value);
-
         /// <summary>Keys for another connection end the current batch and stream first.</summary>
         private void SwitchTo(RedisConnection connection)
         {
             if (_connection != null && !ReferenceEquals(_connection, connection)) Flush();
             if (!ReferenceEquals(_connection, connection)) EnsureOpen(connection);
             _connection = connection;
-        }
-
-        /// <summary>
-        /// The keys a piped object stands for: a string (or number) is a key; any other object gives its Key property
-        /// (one key or several) and, when it has one, its Connection. What PowerShell's by-property-name binding
-        /// used to do here, done once per object by the cmdlet instead of by the binder for every parameter set.
-        /// </summary>
-        private IEnumerable<string> KeysOf(PSObject input, out RedisConnection? connection)
-        {
-            connection = null;
-            object value = input.BaseObject;
-            if (value is string || value is ValueType) return new[] { KeyText(value) };
-            PSPropertyInfo? keyProperty = input.Properties["Key"];
-            if (keyProperty == null)
-            {
-                WriteError(new ErrorRecord(
-                    new ArgumentException("Cannot use an object of type " + value.GetType().FullName + " as a key: pipe strings, or objects with a Key property (such as Get-RedisKey's)."),
-                    "PSRedis.NotAKey", ErrorCategory.InvalidArgument, value));
-                return Array.Empty<string>();
-            }
-            object? holder = input.Properties["Connection"]?.Value;
-            connection = (holder is PSObject wrappedConnection ? wrappedConnection.BaseObject : holder) as RedisConnection;
-            object? key = keyProperty.Value is PSObject wrapped ? wrapped.BaseObject : keyProperty.Value;
-            if (key is string || key is ValueType) return new[] { KeyText(key) };
-            if (key is System.Collections.IEnumerable many)
-            {
-                var keys = new List<string>();
-                foreach (object? k in many) if (k != null) keys.Add(KeyText(k is PSObject p ? p.BaseObject : k));
-                return keys;
-            }
-            WriteError(new ErrorRecord(new ArgumentException("The Key property of the piped object is empty."), "PSRedis.NotAKey", ErrorCategory.InvalidArgument, value));
-            return Array.Empty<string>();
         }
 
         // One UNLINK in flight while the next batch is gathered.
@@ -181,10 +144,7 @@ namespace PSRedis.Cmdlets
 
         private void Summarize(Cmdlet output)
         {
-            if (_progressShown)
-            {
-                output.WriteProgress(new ProgressRecord(ProgressId, "Removing Redis keys", "Done") { RecordType = ProgressRecordType.Completed });
-            }
+            _progress.Complete(output);
             output.WriteVerbose("Removed " + _removed.ToString(CultureInfo.InvariantCulture) + " of " + _requested.ToString(CultureInfo.InvariantCulture)
                 + " key(s) in " + _batches.ToString(CultureInfo.InvariantCulture) + " UNLINK command(s), "
                 + _clock.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s.");
@@ -234,12 +194,11 @@ namespace PSRedis.Cmdlets
 
         private bool Approve(string[] keys, RedisConnection connection)
         {
-            if (Force && !_whatIf) return true;
             // One ShouldProcess per batch: -WhatIf says what each batch would remove; -Confirm's "Yes to All"
             // and "No to All" are remembered by the engine for the rest of this command.
             string target = Describe(keys) + " on " + connection.Name;
             string action = "Remove " + keys.Length.ToString(CultureInfo.InvariantCulture) + (keys.Length == 1 ? " key" : " keys");
-            return ShouldProcess(target, action);
+            return Approve(target, action, Force);
         }
 
         private static string Describe(string[] keys)
@@ -250,12 +209,8 @@ namespace PSRedis.Cmdlets
 
         private void Progress()
         {
-            long ticks = Stopwatch.GetTimestamp();
-            if (_progressShown && ticks - _lastProgress < ProgressInterval) return;
-            if (!_progressShown && _clock.ElapsedMilliseconds < 100) return; // quick jobs show no bar at all
-            _lastProgress = ticks;
-            _progressShown = true;
-            var record = new ProgressRecord(ProgressId, "Removing Redis keys",
+            if (!_progress.Due()) return;
+            ProgressRecord record = _progress.Record(
                 _removed.ToString(CultureInfo.InvariantCulture) + " removed, " + _sent.ToString(CultureInfo.InvariantCulture) + " sent"
                 + (_estimate > 0 ? " of about " + _estimate.ToString(CultureInfo.InvariantCulture) : string.Empty));
             if (_estimate > 0) record.PercentComplete = (int)Math.Min(99, _sent * 100 / Math.Max(_estimate, _sent + 1));

@@ -71,14 +71,14 @@ namespace PSRedis.Cmdlets
                 var members = new List<object>();
                 foreach (object? input in Member!)
                 {
-                    object? member = SetRedisValueCommand.ToRedisValue(MemberOf(input), out string? problem);
+                    object? member = RedisValues.ToValue(MemberOf(input), "A sorted-set member", out string? problem);
+                    if (member != null && !(member is string) && !(member is byte[])) member = RedisValues.ToMember(member, out problem);
                     if (member == null)
                     {
-                        WriteError(new ErrorRecord(new ArgumentException(problem!.Replace("Set-RedisValue stores one string", "A sorted-set member is one string")),
-                            "PSRedis.UnsupportedMember", ErrorCategory.InvalidArgument, key));
+                        WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedMember, ErrorCategory.InvalidArgument, key));
                         continue;
                     }
-                    members.Add(member is string || member is byte[] ? member : AddRedisSortedSetMemberCommand.MemberText(member, out _)!);
+                    members.Add(member);
                 }
                 if (members.Count == 0) return;
                 string what = members.Count == 1 ? "member '" + Describe(members[0]) + "'" : members.Count.ToString(CultureInfo.InvariantCulture) + " members";
@@ -100,12 +100,12 @@ namespace PSRedis.Cmdlets
             {
                 try
                 {
-                    min = GetRedisSortedSetMemberCommand.ToScoreBound(MinScore!);
-                    max = GetRedisSortedSetMemberCommand.ToScoreBound(MaxScore!);
+                    min = RedisValues.ToScoreBound(MinScore!);
+                    max = RedisValues.ToScoreBound(MaxScore!);
                 }
                 catch (RedisDataException e)
                 {
-                    WriteError(new ErrorRecord(e, "PSRedis.InvalidRange", ErrorCategory.InvalidArgument, key));
+                    WriteError(new ErrorRecord(e, ErrorIds.InvalidRange, ErrorCategory.InvalidArgument, key));
                     return;
                 }
                 range = "members scored " + min + " to " + max;

@@ -41,7 +41,7 @@ namespace PSRedis.Cmdlets
                 if (!renamed)
                 {
                     output.WriteError(new ErrorRecord(new InvalidOperationException("Key '" + newName + "' already exists; '" + key + "' was not renamed (-NoClobber)."),
-                        "PSRedis.KeyExists", ErrorCategory.ResourceExists, key));
+                        ErrorIds.KeyExists, ErrorCategory.ResourceExists, key));
                     return;
                 }
                 if (PassThru) output.WriteObject(new RedisKeyInfo(newName, connection.Database, connection));
@@ -55,7 +55,7 @@ namespace PSRedis.Cmdlets
             if (e is RedisResponseException && e.Message.IndexOf("no such key", StringComparison.OrdinalIgnoreCase) >= 0)
             {
                 return new ErrorRecord(new ItemNotFoundException("Key '" + key + "' does not exist.", e),
-                    "PSRedis.KeyNotFound", ErrorCategory.ObjectNotFound, key);
+                    ErrorIds.KeyNotFound, ErrorCategory.ObjectNotFound, key);
             }
             return ToErrorRecord(e, key);
         }

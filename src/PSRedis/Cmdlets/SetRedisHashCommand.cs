@@ -45,19 +45,19 @@ namespace PSRedis.Cmdlets
             string key = Key!;
             var skipped = new List<string>();
             object source = ParameterSetName == ValueSet ? (object)Value! : InputObject!;
-            List<KeyValuePair<string, object>>? fields = CollectionSupport.ToFields(source, ParameterSetName == InputObjectSet, skipped, out string? problem);
+            List<KeyValuePair<string, object>>? fields = CollectionValues.ToFields(source, ParameterSetName == InputObjectSet, skipped, out string? problem);
             if (skipped.Count > 0) WriteVerbose("Hash " + key + ": skipping $null field(s) " + string.Join(", ", skipped) + ".");
             if (fields == null)
             {
-                WriteError(new ErrorRecord(new ArgumentException("Hash " + key + ": " + problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, key));
+                WriteError(new ErrorRecord(new ArgumentException("Hash " + key + ": " + problem), ErrorIds.UnsupportedValue, ErrorCategory.InvalidArgument, key));
                 return;
             }
-            if (!ShouldProcess(key + " on " + connection.Name, "Set " + CollectionSupport.Count(fields.Count, "hash field", "hash fields"))) return;
+            if (!ShouldProcess(key + " on " + connection.Name, "Set " + CollectionValues.Count(fields.Count, "hash field", "hash fields"))) return;
 
             // An ordered dictionary keeps the caller's field order on the wire; a repeated name keeps its last value.
             var mapping = new OrderedDictionary(fields.Count, StringComparer.Ordinal);
             foreach (KeyValuePair<string, object> pair in fields) mapping[pair.Key] = pair.Value;
-            WriteVerbose("HSET " + key + " (" + CollectionSupport.Count(mapping.Count, "field", "fields") + ") on " + connection.Url);
+            WriteVerbose("HSET " + key + " (" + CollectionValues.Count(mapping.Count, "field", "fields") + ") on " + connection.Url);
             Commands.Add(connection, c => c.HSet(key, mapping), key, PassThru ? s_write : null);
         }
 

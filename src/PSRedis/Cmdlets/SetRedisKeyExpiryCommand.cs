@@ -48,7 +48,7 @@ namespace PSRedis.Cmdlets
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new ArgumentOutOfRangeException(nameof(TimeToLive), "-TimeToLive must be at least one millisecond; use Remove-RedisKey to delete keys, or -Persist to remove the expiry."),
-                    "PSRedis.InvalidTimeToLive", ErrorCategory.InvalidArgument, TimeToLive));
+                    ErrorIds.InvalidTimeToLive, ErrorCategory.InvalidArgument, TimeToLive));
             }
         }
 
@@ -74,7 +74,7 @@ namespace PSRedis.Cmdlets
             {
                 // PEXPIRE/PEXPIREAT answer 0 only for a missing key. (PERSIST's 0 also means "had no expiry": no error.)
                 output.WriteError(new ErrorRecord(new ItemNotFoundException("Key '" + key + "' does not exist."),
-                    "PSRedis.KeyNotFound", ErrorCategory.ObjectNotFound, key));
+                    ErrorIds.KeyNotFound, ErrorCategory.ObjectNotFound, key));
             }
             if (PassThru)
             {

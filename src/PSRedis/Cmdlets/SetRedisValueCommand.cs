@@ -55,7 +55,7 @@ namespace PSRedis.Cmdlets
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new ArgumentException("-Expiry and -KeepTtl cannot be used together."),
-                    "PSRedis.ExpiryAndKeepTtl", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.ExpiryAndKeepTtl, ErrorCategory.InvalidArgument, null));
             }
         }
 
@@ -66,19 +66,19 @@ namespace PSRedis.Cmdlets
             if (KeepTtl && Expiry.HasValue)
             {
                 WriteError(new ErrorRecord(new ArgumentException("-Expiry and -KeepTtl cannot be used together."),
-                    "PSRedis.ExpiryAndKeepTtl", ErrorCategory.InvalidArgument, key));
+                    ErrorIds.ExpiryAndKeepTtl, ErrorCategory.InvalidArgument, key));
                 return;
             }
             if (Expiry.HasValue && Expiry.Value < TimeSpan.FromMilliseconds(1))
             {
                 WriteError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Expiry), "-Expiry must be at least one millisecond."),
-                    "PSRedis.InvalidExpiry", ErrorCategory.InvalidArgument, key));
+                    ErrorIds.InvalidExpiry, ErrorCategory.InvalidArgument, key));
                 return;
             }
-            object? value = ToRedisValue(Value, out string? problem);
+            object? value = RedisValues.ToValue(Value, "A value to SET", out string? problem);
             if (value == null)
             {
-                WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, key));
+                WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedValue, ErrorCategory.InvalidArgument, key));
                 return;
             }
             if (!ShouldProcess(key + " on " + connection.Name, NotExists ? "Set value if the key does not exist" : "Set value")) return;
@@ -88,32 +88,5 @@ namespace PSRedis.Cmdlets
         }
 
         private static readonly Action<bool, Cmdlet> s_written = (written, output) => output.WriteObject(written);
-
-        /// <summary>What SET can store: text, bytes, numbers; anything structured gets a clear message instead.</summary>
-        internal static object? ToRedisValue(object? input, out string? problem)
-        {
-            problem = null;
-            if (RedisScalar.TryConvert(input, out object? value)) return value;
-            switch (value)
-            {
-                case null:
-                    problem = "Value cannot be null: Redis stores strings. Use Remove-RedisKey to delete a key.";
-                    return null;
-                case bool flag: return flag ? "True" : "False"; // as PowerShell's [string]$true
-                case IDictionary _:
-                    problem = "Set-RedisValue stores one string; a dictionary belongs in a hash (Set-RedisHash), or convert it first (ConvertTo-Json).";
-                    return null;
-                case PSCustomObject _:
-                    problem = "Set-RedisValue stores one string; an object's properties belong in a hash (Set-RedisHash), or convert it first (ConvertTo-Json).";
-                    return null;
-                case IEnumerable _:
-                    problem = "Set-RedisValue stores one string; a collection belongs in a list or set (Push-RedisList, Add-RedisSetMember), or join it into a string first (-join).";
-                    return null;
-                default:
-                    problem = "Set-RedisValue cannot store a value of type " + value.GetType().FullName
-                        + "; give a string, a byte[] or a number (e.g. [string]$value or ($value | ConvertTo-Json)).";
-                    return null;
-            }
-        }
     }
 }

@@ -41,7 +41,7 @@ namespace PSRedis.Cmdlets
             if (Timeout <= TimeSpan.Zero)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."),
-                    "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+                    ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, Timeout));
             }
             if (ParameterSetName == UrlSet)
             {
@@ -86,7 +86,7 @@ namespace PSRedis.Cmdlets
             }
             catch (Exception e) when (e is RedisException || e is ArgumentException || e is FormatException)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "PSRedis.InvalidUrl", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidUrl, ErrorCategory.InvalidArgument, null));
                 throw; // not reached
             }
             PingOnce(options, null, null);

@@ -49,17 +49,17 @@ namespace PSRedis.Cmdlets
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException("Use-RedisLock needs the lock before the block runs, so it cannot be queued in Invoke-RedisPipeline/Invoke-RedisTransaction; put the batch inside the lock's block instead."),
-                    "PSRedis.LockInBatch", ErrorCategory.InvalidOperation, name));
+                    ErrorIds.LockInBatch, ErrorCategory.InvalidOperation, name));
             }
             if (Timeout.HasValue && Timeout.Value < TimeSpan.FromMilliseconds(1))
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "-Timeout must be at least one millisecond."),
-                    "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, name));
+                    ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, name));
             }
             if (BlockingTimeout.HasValue && BlockingTimeout.Value < TimeSpan.Zero)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(BlockingTimeout), "-BlockingTimeout cannot be negative."),
-                    "PSRedis.InvalidTimeout", ErrorCategory.InvalidArgument, name));
+                    ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, name));
             }
 
             RedisLock redisLock;
@@ -94,7 +94,7 @@ namespace PSRedis.Cmdlets
             WriteObject(output, enumerateCollection: true);
             if (notReleased is RedisLockNotOwnedException)
             {
-                var record = new ErrorRecord(notReleased, "PSRedis.LockNotOwned", ErrorCategory.InvalidOperation, name);
+                var record = new ErrorRecord(notReleased, ErrorIds.LockNotOwned, ErrorCategory.InvalidOperation, name);
                 record.ErrorDetails = new ErrorDetails("The lock " + name + " expired while the block ran, so the block was not protected all the time. Give a longer -Timeout.");
                 WriteError(record);
             }
@@ -126,7 +126,7 @@ namespace PSRedis.Cmdlets
                     {
                         ThrowTerminatingError(new ErrorRecord(
                             new RedisLockException("Could not acquire the lock " + name + " within " + BlockingTimeout.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s: someone else holds it."),
-                            "PSRedis.LockNotAcquired", ErrorCategory.ResourceBusy, name));
+                            ErrorIds.LockNotAcquired, ErrorCategory.ResourceBusy, name));
                     }
                     if (left < pause) pause = left;
                 }

@@ -7,7 +7,7 @@ using System.Management.Automation.Language;
 namespace PSRedis.Completion
 {
     /// <summary>Completes -Name with the names of the session's registered connections.</summary>
-    public sealed class ConnectionNameCompleter : IArgumentCompleter
+    internal sealed class ConnectionNameCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)

@@ -16,7 +16,7 @@ namespace PSRedis.Completion
     /// the scan runs on a worker so a slow or unreachable server costs the user no more than the budget and
     /// yields no completions. Never throws.
     /// </summary>
-    public sealed class KeyCompleter : IArgumentCompleter
+    internal sealed class KeyCompleter : IArgumentCompleter
     {
         internal const int MaxResults = 100;
         internal static readonly TimeSpan TimeBudget = TimeSpan.FromMilliseconds(250);

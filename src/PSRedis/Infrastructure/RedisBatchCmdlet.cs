@@ -68,7 +68,7 @@ namespace PSRedis
                         string message = "The transaction was not applied: a watched key (" + string.Join(", ", watch ?? new string[0])
                             + ") was changed by another client before EXEC"
                             + (retries > 0 ? ", on each of " + (retries + 1).ToString(CultureInfo.InvariantCulture) + " attempts." : ".");
-                        var record = new ErrorRecord(new RedisWatchException(message, e), "PSRedis.WatchConflict", ErrorCategory.ResourceBusy, watch);
+                        var record = new ErrorRecord(new RedisWatchException(message, e), ErrorIds.WatchConflict, ErrorCategory.ResourceBusy, watch);
                         record.ErrorDetails = new ErrorDetails(message)
                         {
                             RecommendedAction = "Read the watched keys again and retry, or use -Retry to run the block again automatically.",
@@ -79,7 +79,7 @@ namespace PSRedis
                     catch (RedisExecAbortException e)
                     {
                         // The server refused to queue a command (unknown command, wrong arity): nothing ran.
-                        ThrowTerminatingError(new ErrorRecord(e, "PSRedis.TransactionAborted", ErrorCategory.InvalidOperation, connection)
+                        ThrowTerminatingError(new ErrorRecord(e, ErrorIds.TransactionAborted, ErrorCategory.InvalidOperation, connection)
                         {
                             ErrorDetails = new ErrorDetails("The transaction was not applied: " + e.Message),
                         });

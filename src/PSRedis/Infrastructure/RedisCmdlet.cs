@@ -31,7 +31,7 @@ namespace PSRedis
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException(NoConnectionMessage),
-                    "PSRedis.NoConnection",
+                    ErrorIds.NoConnection,
                     ErrorCategory.ConnectionError,
                     null));
             }
@@ -45,7 +45,7 @@ namespace PSRedis
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException("The connection '" + connection.Name + "' was closed by Disconnect-Redis. Run Connect-Redis to open a new one."),
-                    "PSRedis.ConnectionClosed",
+                    ErrorIds.ConnectionClosed,
                     ErrorCategory.ConnectionError,
                     connection));
             }
@@ -68,6 +68,22 @@ namespace PSRedis
 
         /// <summary>Ctrl+C: the pipeline thread stops waiting for replies; the stop thread itself touches no socket.</summary>
         protected override void StopProcessing() => _commands?.Stop();
+
+        /// <summary>
+        /// ShouldProcess with PowerShell's rule for -Force: it skips the confirmation the command's impact would ask
+        /// for, but never -WhatIf (which only says what would happen) nor an explicit -Confirm.
+        /// </summary>
+        protected bool Approve(string target, string action, bool force)
+        {
+            if (force && !Requested("WhatIf", "WhatIfPreference") && !Requested("Confirm", null)) return true;
+            return ShouldProcess(target, action);
+        }
+
+        private bool Requested(string parameter, string? preference)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(parameter, out object? value)) return LanguagePrimitives.IsTrue(value);
+            return preference != null && GetVariableValue(preference) is object set && LanguagePrimitives.IsTrue(set);
+        }
 
         /// <summary>Gives back the queue's connection: in step after draining, or closed when it was stopped mid-reply.</summary>
         public void Dispose()
@@ -96,56 +112,14 @@ namespace PSRedis
             ThrowTerminatingError(new ErrorRecord(
                 new InvalidOperationException(MyInvocation.MyCommand.Name + " cannot run inside Invoke-RedisPipeline or Invoke-RedisTransaction for the same connection: "
                     + why + " Run it before or after the batch, or give it another connection with -Connection."),
-                "PSRedis.NotBatchable", ErrorCategory.InvalidOperation, connection));
+                ErrorIds.NotBatchable, ErrorCategory.InvalidOperation, connection));
         }
 
         /// <summary>True for failures of the connection itself, after which the cmdlet cannot go on.</summary>
-        internal static bool IsConnectionLevel(Exception exception) =>
-            exception is RedisConnectionException
-            || exception is RedisTimeoutException
-            || exception is RedisInvalidResponseException
-            || exception is ObjectDisposedException;
+        internal static bool IsConnectionLevel(Exception exception) => ErrorRecords.IsConnectionLevel(exception);
 
         /// <summary>Maps a client exception to an ErrorRecord with a fitting category and a "PSRedis.*" id.</summary>
-        protected internal static ErrorRecord ToErrorRecord(Exception exception, object? target)
-        {
-            string id;
-            ErrorCategory category;
-            switch (exception)
-            {
-                case RedisAuthenticationException _:
-                    id = "PSRedis.AuthenticationFailed"; category = ErrorCategory.AuthenticationError; break;
-                case RedisConnectionException _:
-                    id = "PSRedis.ConnectionFailed"; category = ErrorCategory.ConnectionError; break;
-                case RedisTimeoutException _:
-                    id = "PSRedis.Timeout"; category = ErrorCategory.OperationTimeout; break;
-                case RedisNoPermissionException _:
-                    id = "PSRedis.NoPermission"; category = ErrorCategory.PermissionDenied; break;
-                case RedisReadOnlyException _:
-                    id = "PSRedis.ReadOnly"; category = ErrorCategory.WriteError; break;
-                case RedisOutOfMemoryException _:
-                    id = "PSRedis.OutOfMemory"; category = ErrorCategory.LimitsExceeded; break;
-                case RedisResponseException response when response.ErrorCode == "WRONGPASS" || response.ErrorCode == "NOAUTH":
-                    // A refused AUTH sent as a command (Invoke-RedisCommand) is that command's answer, not a lost connection.
-                    id = "PSRedis.AuthenticationFailed"; category = ErrorCategory.AuthenticationError; break;
-                case RedisResponseException response when response.ErrorCode == "WRONGTYPE":
-                    id = "PSRedis.WrongType"; category = ErrorCategory.InvalidType; break;
-                case RedisResponseException _:
-                    id = "PSRedis.ServerError"; category = ErrorCategory.InvalidOperation; break;
-                case RedisDataException _:
-                    id = "PSRedis.InvalidArgument"; category = ErrorCategory.InvalidArgument; break;
-                case RedisInvalidResponseException _:
-                    id = "PSRedis.InvalidResponse"; category = ErrorCategory.ProtocolError; break;
-                case ObjectDisposedException _:
-                    id = "PSRedis.ConnectionClosed"; category = ErrorCategory.ConnectionError; break;
-                case ArgumentException _:
-                case FormatException _:
-                    id = "PSRedis.InvalidArgument"; category = ErrorCategory.InvalidArgument; break;
-                default:
-                    id = "PSRedis.Error"; category = ErrorCategory.NotSpecified; break;
-            }
-            return new ErrorRecord(exception, id, category, target);
-        }
+        protected internal static ErrorRecord ToErrorRecord(Exception exception, object? target) => ErrorRecords.For(exception, target);
 
         /// <summary>
         /// Reports a failure: terminating when it is connection-level (target: the connection), otherwise a

@@ -66,10 +66,10 @@ namespace PSRedis
             _connection = connection;
             foreach (object? element in elements)
             {
-                object? value = CollectionSupport.ToElement(element, ElementName, out string? problem);
+                object? value = RedisValues.ToValue(element, ElementName, out string? problem);
                 if (value == null)
                 {
-                    WriteError(new ErrorRecord(new ArgumentException(problem), "PSRedis.UnsupportedValue", ErrorCategory.InvalidArgument, key));
+                    WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedValue, ErrorCategory.InvalidArgument, key));
                     continue;
                 }
                 _batch.Add(value);

@@ -26,33 +26,6 @@ namespace PSRedis
         public override string ToString() => Key;
     }
 
-    /// <summary>The result of Test-RedisConnection.</summary>
-    public sealed class RedisConnectionTestResult
-    {
-        internal RedisConnectionTestResult(string? name, string url, bool success, TimeSpan? roundTrip, string? error, RedisConnection? connection)
-        {
-            Name = name;
-            Url = url;
-            Success = success;
-            RoundTrip = roundTrip;
-            Error = error;
-            Connection = connection;
-        }
-
-        /// <summary>The connection's name (null when testing a URL).</summary>
-        public string? Name { get; }
-        /// <summary>The URL tested, password masked.</summary>
-        public string Url { get; }
-        public bool Success { get; }
-        /// <summary>Time for the PING round trip (including a reconnect if one was needed); null on failure.</summary>
-        public TimeSpan? RoundTrip { get; }
-        /// <summary>Why it failed; null on success.</summary>
-        public string? Error { get; }
-        public RedisConnection? Connection { get; }
-
-        public override string ToString() => Success ? "True" : "False";
-    }
-
     /// <summary>The summary Remove-RedisKey -PassThru emits once, at the end.</summary>
     public sealed class RedisKeyRemovalResult
     {
@@ -103,24 +76,5 @@ namespace PSRedis
         public RedisConnection Connection { get; }
 
         public override string ToString() => Key;
-    }
-
-    /// <summary>One field of INFO, from Get-RedisServerInfo.</summary>
-    public sealed class RedisServerInfoEntry
-    {
-        internal RedisServerInfoEntry(string section, string name, object value)
-        {
-            Section = section;
-            Name = name;
-            Value = value;
-        }
-
-        /// <summary>The INFO section ("Server", "Memory", "Keyspace", ...).</summary>
-        public string Section { get; }
-        public string Name { get; }
-        /// <summary>long, double, string, or a dictionary for "a=1,b=2" fields (db0, cmdstat_*).</summary>
-        public object Value { get; }
-
-        public override string ToString() => Name + "=" + Convert.ToString(Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

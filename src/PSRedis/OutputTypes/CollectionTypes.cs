@@ -7,6 +7,27 @@ using PSRedis.Protocol;
 
 namespace PSRedis
 {
+    /// <summary>One list element with the list it came from (Pop-RedisList with several keys).</summary>
+    public sealed class RedisListItem
+    {
+        internal RedisListItem(string key, object value, RedisConnection connection)
+        {
+            Key = key;
+            Value = value;
+            Connection = connection;
+        }
+
+        /// <summary>The list the element came from.</summary>
+        public string Key { get; }
+        /// <summary>The element: a UTF-8 string, or byte[] with -AsByteArray.</summary>
+        public object Value { get; }
+        public RedisConnection Connection { get; }
+
+        public override string ToString() => Key + ": " + (Value is byte[] b ? "byte[" + b.Length.ToString(CultureInfo.InvariantCulture) + "]" : Value.ToString());
+    }
+
+
+
     /// <summary>
     /// A sorted-set member with its score, from Get-RedisSortedSetMember -WithScores. Carries Key and Connection
     /// so it binds by property name to Remove-RedisSortedSetMember, and Member/Score so it binds to

@@ -9,7 +9,7 @@ namespace PSRedis
     /// a TimeSpan string ('00:01:00'). Without it PowerShell would turn 5 into five ticks.
     /// </summary>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-    public sealed class SecondsTransformationAttribute : ArgumentTransformationAttribute
+    internal sealed class SecondsTransformationAttribute : ArgumentTransformationAttribute
     {
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {

@@ -6,58 +6,13 @@ using System.Management.Automation;
 
 namespace PSRedis
 {
-    /// <summary>One list element with the list it came from (Pop-RedisList with several keys).</summary>
-    public sealed class RedisListItem
-    {
-        internal RedisListItem(string key, object value, RedisConnection connection)
-        {
-            Key = key;
-            Value = value;
-            Connection = connection;
-        }
 
-        /// <summary>The list the element came from.</summary>
-        public string Key { get; }
-        /// <summary>The element: a UTF-8 string, or byte[] with -AsByteArray.</summary>
-        public object Value { get; }
-        public RedisConnection Connection { get; }
 
-        public override string ToString() => Key + ": " + (Value is byte[] b ? "byte[" + b.Length.ToString(CultureInfo.InvariantCulture) + "]" : Value.ToString());
-    }
-
-    /// <summary>Value conversion shared by the hash, list and set cmdlets.</summary>
-    internal static class CollectionSupport
+    /// <summary>Hash fields from a dictionary or an object's properties (Set-RedisHash), and counted nouns for messages.</summary>
+    internal static class CollectionValues
     {
         /// <summary>Property names of pipeline objects that bind to parameters and are never stored as hash fields.</summary>
         internal static readonly string[] ReservedPropertyNames = { "Key", "Connection" };
-
-        /// <summary>
-        /// What a list element, set member or hash value can be: a string, byte[] or number (invariant), or another
-        /// scalar as Set-RedisValue stores it. Null and structured values give a message naming <paramref name="what"/>.
-        /// </summary>
-        internal static object? ToElement(object? input, string what, out string? problem)
-        {
-            object? value = input is PSObject ps ? ps.BaseObject : input;
-            problem = null;
-            if (value == null)
-            {
-                problem = what + " cannot be null: Redis stores strings.";
-                return null;
-            }
-            if (value is string || value is byte[]) return value;
-            if (value is IDictionary || value is PSCustomObject || (value is IEnumerable && !(value is string)))
-            {
-                problem = what + " must be a string, a byte[] or a number, not a " + (value is PSCustomObject ? "PSCustomObject" : value.GetType().Name)
-                    + "; convert it first (e.g. ConvertTo-Json, or -join for a collection).";
-                return null;
-            }
-            object? converted = Cmdlets.SetRedisValueCommand.ToRedisValue(value, out string? _);
-            if (converted == null)
-            {
-                problem = what + " cannot be a " + value.GetType().FullName + "; give a string, a byte[] or a number (e.g. [string]$value).";
-            }
-            return converted;
-        }
 
         /// <summary>The fields of a dictionary or of an object's properties, in order. Null values are skipped (reported in <paramref name="skipped"/>).</summary>
         internal static List<KeyValuePair<string, object>>? ToFields(object input, bool fromProperties, List<string> skipped, out string? problem)
@@ -109,7 +64,7 @@ namespace PSRedis
                 skipped.Add(name);
                 return true;
             }
-            object? element = ToElement(value, "The value of field '" + name + "'", out problem);
+            object? element = RedisValues.ToValue(value, "The value of field '" + name + "'", out problem);
             if (element == null) return false;
             fields.Add(new KeyValuePair<string, object>(name, element));
             return true;
