@@ -309,12 +309,17 @@ public static class BenchProgram
             int perPrefix = quick ? 5000 : 500000;
             string modulePath = ModulePath();
             bool inProcess = _options.InProcess || !Jobs.CanStartChild();
+            const string seDeleteWarm = "StackExchange.Redis job, warm (ran once on 20,000 other keys first)";
+            const string cmdletsDeleteWarm = "PSRedis cmdlets, warm (ran once on 20,000 other keys first)";
             string scanName = "Scan and delete " + perPrefix.ToString("#,0", CultureInfo.InvariantCulture) + " of " + (2 * perPrefix).ToString("#,0", CultureInfo.InvariantCulture) + " keys";
             var scan = new List<Contender>
             {
                 new("StackExchange.Redis Keys(pageSize: 1000) + KeyDelete(1,000 keys)", () => Jobs.InChild(Jobs.SeScanDelete, _host, _port, "cache:*", modulePath, inProcess), isReference: true),
                 new("PSRedis cmdlets: Get-RedisKey -Match 'cache:*' | Remove-RedisKey", () => Jobs.InChild(Jobs.CmdletsScanDelete, _host, _port, "cache:*", modulePath, inProcess)),
                 new("PSRedis cmdlets: Get-RedisKey alone (diagnostic, no delete)", () => Jobs.InChild(Jobs.CmdletsScanOnly, _host, _port, "cache:*", modulePath, inProcess)),
+                // Steady state: each job ran once on 20,000 keys of its own in the same process first.
+                new(seDeleteWarm, () => Jobs.InChild(Jobs.SeScanDelete + Jobs.WarmSuffix, _host, _port, "cache:*", modulePath, inProcess)),
+                new(cmdletsDeleteWarm, () => Jobs.InChild(Jobs.CmdletsScanDelete + Jobs.WarmSuffix, _host, _port, "cache:*", modulePath, inProcess)),
             };
             if (External.Exists("redis-cli") && External.Exists("xargs"))
                 scan.Add(new("redis-cli --scan --pattern 'cache:*' | xargs -n 1000 redis-cli unlink", () => Jobs.RedisCliPipeline(_host, _port, "cache:*")));
@@ -326,6 +331,8 @@ public static class BenchProgram
             const string cmdlets = "PSRedis cmdlets: Get-RedisKey -Match 'cache:*' | Remove-RedisKey";
             targets.Add(new Target(scanName, cmdlets, "<= 1.0x SE.Redis job",
                 f => Ratio(f(scanName, "StackExchange.Redis Keys(pageSize: 1000) + KeyDelete(1,000 keys)") * 1.0, f(scanName, cmdlets), 1.0)));
+            targets.Add(new Target(scanName, cmdletsDeleteWarm, "<= 1.0x SE.Redis job, both warm",
+                f => Ratio(f(scanName, seDeleteWarm) * 1.0, f(scanName, cmdletsDeleteWarm), 1.0)));
             targets.Add(new Target(scanName, cmdlets, "<= 0.3x redis-cli pipeline",
                 f => Ratio(f(scanName, "redis-cli --scan --pattern 'cache:*' | xargs -n 1000 redis-cli unlink") * 0.3, f(scanName, cmdlets), 1.0)));
             targets.Add(new Target(scanName, cmdlets, "peak < 150 MB", _ =>
@@ -339,16 +346,21 @@ public static class BenchProgram
             string readName = "Scan and read " + perPrefix.ToString("#,0", CultureInfo.InvariantCulture) + " of " + (2 * perPrefix).ToString("#,0", CultureInfo.InvariantCulture) + " keys";
             const string seRead = "StackExchange.Redis Keys(pageSize: 1000) + StringGet(1,000 keys)";
             const string cmdletsRead = "PSRedis cmdlets: Get-RedisKey -Match 'cache:*' | Get-RedisValue";
+            const string seReadWarm = "StackExchange.Redis read job, warm (ran once on 20,000 other keys first)";
+            const string cmdletsReadWarm = "PSRedis cmdlets read, warm (ran once on 20,000 other keys first)";
             scenarios.Add(new Scenario(readName, "s", Better.Lower, quick ? 1 : Math.Min(rounds, 3), new[]
             {
                 new Contender(seRead, () => Jobs.InChild(Jobs.SeScanGet, _host, _port, "cache:*", modulePath, inProcess), isReference: true),
                 new Contender(cmdletsRead, () => Jobs.InChild(Jobs.CmdletsScanGet, _host, _port, "cache:*", modulePath, inProcess)),
+                new Contender(seReadWarm, () => Jobs.InChild(Jobs.SeScanGet + Jobs.WarmSuffix, _host, _port, "cache:*", modulePath, inProcess)),
+                new Contender(cmdletsReadWarm, () => Jobs.InChild(Jobs.CmdletsScanGet + Jobs.WarmSuffix, _host, _port, "cache:*", modulePath, inProcess)),
             })
             {
                 BeforeEach = () => Populate(perPrefix),
                 WarmUp = false,
             });
             targets.Add(new Target(readName, cmdletsRead, "<= 1.2x SE.Redis job", f => Ratio(f(readName, seRead) * 1.2, f(readName, cmdletsRead), 1.0)));
+            targets.Add(new Target(readName, cmdletsReadWarm, "<= 1.2x SE.Redis job, both warm", f => Ratio(f(readName, seReadWarm) * 1.2, f(readName, cmdletsReadWarm), 1.0)));
         }
 
         private static bool? Ratio(double value, double reference, double factor) =>

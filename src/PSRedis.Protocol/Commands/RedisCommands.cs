@@ -30,7 +30,8 @@ namespace PSRedis.Protocol
         {
             if (args == null || args.Length == 0) throw new RedisDataException("A command needs at least one argument (its name).");
             string? name = args[0] as string;
-            return Run(args, reply => ConvertReply(name, reply));
+            // A copy: a pipeline keeps the array until it sends it, and the caller may reuse its own.
+            return Run((object?[])args.Clone(), reply => ConvertReply(name, reply));
         }
 
         /// <summary>What <see cref="ExecuteCommand"/> returns for <paramref name="reply"/> to <paramref name="command"/>.</summary>

@@ -86,6 +86,22 @@ namespace PSRedis.Protocol
             }
         }
 
+        /// <summary><see cref="Queue(object?, Action{RedisCommands})"/> for one typed command, without wrapping it in an action.</summary>
+        public void Queue<T>(object? state, Func<RedisCommands, T> command)
+        {
+            if (command == null) throw new ArgumentNullException(nameof(command));
+            object? previous = _state;
+            _state = state;
+            try
+            {
+                command(this);
+            }
+            finally
+            {
+                _state = previous;
+            }
+        }
+
         internal override object? ConvertReply(string? command, RespValue reply) => _client.ConvertReply(command, reply);
 
         /// <summary>
@@ -294,14 +310,20 @@ namespace PSRedis.Protocol
         {
             if (args == null || args.Count == 0) throw new RedisDataException("A command needs at least one argument (its name).");
             if (IsImmediate) return Immediate(args, parse, blockFor);
-            var copy = new object?[args.Count];
-            for (int i = 0; i < copy.Length; i++)
-            {
-                copy[i] = args[i];
-                RespWriter.CheckArgument(copy[i], i); // a bad argument fails its own call, not the whole batch later
-            }
+            // Typed methods build a fresh array per call, which the queue can keep; anything else is copied (ExecuteCommand
+            // copies the caller's own array before it gets here).
+            object?[] copy = args as object?[] ?? CopyOf(args);
+            // A bad argument fails its own call, not the whole batch when it is written.
+            for (int i = 0; i < copy.Length; i++) RespWriter.CheckArgument(copy[i], i);
             _queue.Add(new QueuedCommand(copy, parse, Boxing<T>.Parse, blockFor, _state));
             return default!;
+        }
+
+        private static object?[] CopyOf(IReadOnlyList<object?> args)
+        {
+            var copy = new object?[args.Count];
+            for (int i = 0; i < copy.Length; i++) copy[i] = args[i];
+            return copy;
         }
 
         /// <summary>Makes sure <paramref name="script"/> is in the server's cache before the batch runs (redis-py's load_scripts).</summary>

@@ -218,7 +218,7 @@ namespace PSRedis
         {
             try
             {
-                pipeline.Queue(handler, c => command(c));
+                pipeline.Queue(handler, command);
             }
             catch (RedisDataException e)
             {
