@@ -101,10 +101,50 @@ Describe 'Any command, server info, flushing' {
     }
 
     It 'never shows the arguments in -Verbose' {
-        $verbose = Invoke-RedisCommand AUTH nobody 'not-a-real-secret' -Verbose -ErrorAction SilentlyContinue 4>&1 |
+        $verbose = Invoke-RedisCommand ACL SETUSER pester-nobody '>not-a-real-secret' -Verbose 4>&1 |
             Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        $null = Invoke-RedisCommand ACL DELUSER pester-nobody
         $verbose | Should -Not -BeNullOrEmpty
         $verbose.Message | Should -Not -Match 'not-a-real-secret'
+    }
+
+    It 'enumerates an array reply, and keeps it whole with -NoEnumerate' {
+        $null = Add-RedisSetMember -Key "${Prefix}members" -Member a, b, c
+        $seen = 0
+        Invoke-RedisCommand SMEMBERS "${Prefix}members" | ForEach-Object { $seen++ }
+        $seen | Should -Be 3
+        $whole = 0
+        Invoke-RedisCommand SMEMBERS "${Prefix}members" -NoEnumerate | ForEach-Object { $whole++ }
+        $whole | Should -Be 1
+        @(Invoke-RedisScript -Script "return {1, 2, 3}").Count | Should -Be 3
+        @(Invoke-RedisScript -Script "return {1, 2, 3}" -NoEnumerate).Count | Should -Be 1
+    }
+
+    It 'refuses commands that would change a pooled connection, naming what to use' {
+        { Invoke-RedisCommand SELECT 5 -ErrorAction Stop } | Should -Throw -ErrorId 'PSRedis.CommandNotAllowed,*'
+        { Invoke-RedisCommand SUBSCRIBE news -ErrorAction Stop } | Should -Throw '*Register-RedisEvent*'
+        { Invoke-RedisCommand AUTH someone 'pw' -ErrorAction Stop } | Should -Throw '*Connect-Redis -Credential*'
+        (Get-RedisConnection -Name pester-keys).Database | Should -Be 0
+        Invoke-RedisCommand PING | Should -Be 'PONG'
+    }
+
+    It 'ends a blocking command on Ctrl+C, and consumes nothing afterwards' {
+        $ps = [powershell]::Create([System.Management.Automation.RunspaceMode]::NewRunspace)
+        try {
+            $null = $ps.AddScript("Import-Module '$ModuleManifest'; Connect-Redis -Url '$RedisUrl'; Invoke-RedisCommand BLPOP '${Prefix}blocked' 0")
+            $running = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500
+            $running.IsCompleted | Should -BeFalse
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            $null = Invoke-RedisCommand RPUSH "${Prefix}blocked" kept
+            Start-Sleep -Milliseconds 300
+            Invoke-RedisCommand LLEN "${Prefix}blocked" | Should -Be 1
+        }
+        finally {
+            $ps.Dispose()
+        }
     }
 
     It 'emits INFO fields as typed objects' {

@@ -12,5 +12,12 @@ namespace PSRedis.Protocol
         /// thrown by a client; on a pipeline it lands in the command's slot of the results.
         /// </summary>
         public object? ExecuteToObject(IReadOnlyList<object?> args, bool decode = true) => Run(args, r => r.ToObject(decode));
+
+        /// <summary>
+        /// <see cref="ExecuteToObject(IReadOnlyList{object?}, bool)"/> for a blocking command that may hold its reply for
+        /// <paramref name="blockFor"/> (<see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: its own timeout is 0,
+        /// forever), which the read waits on top of the socket timeout.
+        /// </summary>
+        public object? ExecuteToObject(IReadOnlyList<object?> args, bool decode, System.TimeSpan? blockFor) => Run(args, r => r.ToObject(decode), blockFor);
     }
 }

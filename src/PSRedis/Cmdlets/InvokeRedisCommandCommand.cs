@@ -7,10 +7,11 @@ using PSRedis.Protocol;
 namespace PSRedis.Cmdlets
 {
     /// <summary>
-    /// Invoke-RedisCommand: any command, its reply parsed into .NET values and emitted as ONE object (an array
-    /// reply is one object[]; PowerShell unrolls it when piped or assigned). Verbose shows the command name and
-    /// the argument count only, so no password (AUTH, HELLO, ACL SETUSER, CONFIG SET requirepass, MIGRATE ... AUTH)
-    /// ever reaches a log.
+    /// Invoke-RedisCommand: any command, its reply parsed into .NET values; an array reply is enumerated (one output
+    /// per element, as PowerShell cmdlets do with collections) unless -NoEnumerate. Verbose shows the command name and
+    /// the argument count only, so no password (HELLO, ACL SETUSER, CONFIG SET requirepass, MIGRATE ... AUTH) ever
+    /// reaches a log. Commands that would change a pooled connection behind the pool's back are refused, naming what
+    /// to use instead; blocking commands wait their own timeout and end within about 0.1 s on Ctrl+C.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "RedisCommand")]
     [OutputType(typeof(object))]
@@ -38,6 +39,27 @@ namespace PSRedis.Cmdlets
         [Parameter]
         public SwitchParameter AsByteArray { get; set; }
 
+        /// <summary>Emits an array reply as one object[] instead of one output per element.</summary>
+        [Parameter]
+        public SwitchParameter NoEnumerate { get; set; }
+
+        /// <summary>What to use instead of a command that would change a pooled connection behind the pool's back.</summary>
+        private static readonly Dictionary<string, string> s_refused = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["SELECT"] = "Connect-Redis -Database (or a URL ending in /<db>), or -Connection with a connection to that database",
+            ["SUBSCRIBE"] = "Register-RedisEvent -Channel",
+            ["PSUBSCRIBE"] = "Register-RedisEvent -Pattern",
+            ["SSUBSCRIBE"] = "Register-RedisEvent",
+            ["UNSUBSCRIBE"] = "Unregister-Event",
+            ["PUNSUBSCRIBE"] = "Unregister-Event",
+            ["SUNSUBSCRIBE"] = "Unregister-Event",
+            ["MONITOR"] = "$connection.Client.Monitor() on a connection of its own",
+            ["RESET"] = "Disconnect-Redis and Connect-Redis",
+            ["QUIT"] = "Disconnect-Redis",
+            ["HELLO"] = "Connect-Redis (protocol=3 in the URL's query string)",
+            ["AUTH"] = "Connect-Redis -Credential or -AccessToken",
+        };
+
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
@@ -58,14 +80,32 @@ namespace PSRedis.Cmdlets
             }
             string shown = name.ToUpperInvariant();
             if (s_containers.Contains(name) && args.Count > 1 && args[1] is string sub && IsWord(sub)) shown += " " + sub.ToUpperInvariant();
+            RefuseConnectionStateChanges(shown);
             WriteVerbose(shown + " with " + (args.Count - 1).ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
 
-            // Error replies are the command's answer, not a broken connection (a refused AUTH must not end the script as a
-            // connection failure would). The error's target is the command name only: arguments may hold a password.
-            Commands.Add(connection, c => c.ExecuteToObject(args, decode: !AsByteArray), shown, s_write);
+            // Error replies are the command's answer, not a broken connection. The error's target is the command name
+            // only: arguments may hold a password. A blocking command's own wait comes on top of the socket timeout.
+            TimeSpan? blockFor = BlockingCommands.WaitOf(args);
+            bool decode = !AsByteArray;
+            Commands.Add(connection, c => c.ExecuteToObject(args, decode, blockFor), shown, NoEnumerate ? s_whole : s_enumerated);
         }
 
-        private static readonly Action<object?, Cmdlet> s_write = (reply, output) => output.WriteObject(reply);
+        private static readonly Action<object?, Cmdlet> s_whole = (reply, output) => output.WriteObject(reply);
+
+        // An array reply, one output per element, as cmdlets emit collections; a bulk string as bytes stays one byte[].
+        private static readonly Action<object?, Cmdlet> s_enumerated = (reply, output) => output.WriteObject(reply, reply is object?[]);
+
+        private void RefuseConnectionStateChanges(string shown)
+        {
+            string? instead = s_refused.TryGetValue(shown.Split(' ')[0], out string? use) ? use
+                : shown == "CLIENT TRACKING" ? "a connection of its own from the client (RESP3 push messages would reach pooled commands)"
+                : shown == "CLIENT REPLY" ? "nothing: every pooled command needs its reply"
+                : null;
+            if (instead == null) return;
+            ThrowTerminatingError(new ErrorRecord(
+                new InvalidOperationException(shown + " would change the pooled connection it runs on behind the pool's back (later commands would see its effect, or wait for replies that never come). Use " + instead + " instead."),
+                ErrorIds.CommandNotAllowed, ErrorCategory.InvalidOperation, shown));
+        }
 
         private static bool IsWord(string text)
         {

@@ -46,6 +46,10 @@ namespace PSRedis.Cmdlets
         [AllowEmptyCollection]
         public object[]? ArgumentList { get; set; }
 
+        /// <summary>Emits an array result as one object[] instead of one output per element.</summary>
+        [Parameter]
+        public SwitchParameter NoEnumerate { get; set; }
+
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
@@ -71,11 +75,15 @@ namespace PSRedis.Cmdlets
                 + args.Count.ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
             // A registered script (-Script) is loaded before the commands are sent when the server lacks it.
             object target = keys.Length > 0 ? keys[0] : sha;
-            if (script != null) Commands.Add(connection, c => script.Invoke(keys, args, c), target, s_write);
-            else Commands.Add(connection, c => c.EvalSha(sha, keys, args), target, s_write, NoScript);
+            Action<object?, Cmdlet> write = NoEnumerate ? s_whole : s_enumerated;
+            if (script != null) Commands.Add(connection, c => script.Invoke(keys, args, c), target, write);
+            else Commands.Add(connection, c => c.EvalSha(sha, keys, args), target, write, NoScript);
         }
 
-        private static readonly Action<object?, Cmdlet> s_write = (result, output) => output.WriteObject(result);
+        private static readonly Action<object?, Cmdlet> s_whole = (result, output) => output.WriteObject(result);
+
+        // A table result, one output per element, as cmdlets emit collections.
+        private static readonly Action<object?, Cmdlet> s_enumerated = (result, output) => output.WriteObject(result, result is object?[]);
 
         private static ErrorRecord NoScript(RedisException e, object? target)
         {

@@ -13,6 +13,7 @@ namespace PSRedis
         public const string AfterCount = "PSRedis.AfterCount";
         public const string ApproximateWithoutMaxLength = "PSRedis.ApproximateWithoutMaxLength";
         public const string AuthenticationFailed = "PSRedis.AuthenticationFailed";
+        public const string CommandNotAllowed = "PSRedis.CommandNotAllowed";
         public const string ConflictingOptions = "PSRedis.ConflictingOptions";
         public const string ConnectionClosed = "PSRedis.ConnectionClosed";
         public const string ConnectionFailed = "PSRedis.ConnectionFailed";

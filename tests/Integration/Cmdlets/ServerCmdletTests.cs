@@ -42,7 +42,7 @@ public sealed class ServerCmdletTests : IDisposable
     private PowerShellResult Run(string script) => _ps.Run(script, Vars());
 
     [Fact]
-    public void InvokeRedisCommandTakesRemainingArgumentsAndEmitsTheParsedReplyAsOneObject()
+    public void InvokeRedisCommandTakesRemainingArgumentsAndEnumeratesArrayRepliesUnlessNoEnumerate()
     {
         PowerShellResult r = Run("""
             Invoke-RedisCommand SET "${P}k" 'héllo'
@@ -52,12 +52,56 @@ public sealed class ServerCmdletTests : IDisposable
             $list.GetType().Name
             $list.Count
             @(Invoke-RedisCommand LRANGE "${P}l" 0 -1 | ForEach-Object { 'one pipeline item' }).Count
+            @(Invoke-RedisCommand LRANGE "${P}l" 0 -1 -NoEnumerate | ForEach-Object { 'one pipeline item' }).Count
             (Invoke-RedisCommand GET "${P}k" -AsByteArray).GetType().Name
             Invoke-RedisCommand GET "${P}missing"
             """).ShouldSucceed();
-        Assert.Equal(new object?[] { "OK", "héllo", 3L, "Object[]", 3, 1, "Byte[]" }, r.Output.Take(7).Select(o => o?.BaseObject));
+        Assert.Equal(new object?[] { "OK", "héllo", 3L, "Object[]", 3, 3, 1, "Byte[]" }, r.Output.Take(8).Select(o => o?.BaseObject));
         // A null reply is $null: PowerShell drops it from output, so nothing more came out.
-        Assert.Equal(7, r.Output.Count(o => o is not null));
+        Assert.Equal(8, r.Output.Count(o => o is not null));
+    }
+
+    [Theory]
+    [InlineData("SELECT 5", "Connect-Redis -Database")]
+    [InlineData("SUBSCRIBE news", "Register-RedisEvent")]
+    [InlineData("MONITOR", "Monitor()")]
+    [InlineData("HELLO 3", "Connect-Redis")]
+    [InlineData("CLIENT TRACKING on", "a connection of its own")]
+    [InlineData("CLIENT REPLY OFF", "every pooled command needs its reply")]
+    [InlineData("QUIT", "Disconnect-Redis")]
+    public void InvokeRedisCommandRefusesCommandsThatChangeAPooledConnection(string command, string instead)
+    {
+        PowerShellResult r = Run("Invoke-RedisCommand " + command);
+        ErrorRecord error = Assert.IsType<ErrorRecord>(r.TerminatingError);
+        Assert.StartsWith("PSRedis.CommandNotAllowed", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains(instead, error.Exception.Message, StringComparison.Ordinal);
+        // The pooled connection is as it was: still database 0, still answering.
+        Assert.Equal("PONG", Run("Invoke-RedisCommand PING").ShouldSucceed().Single());
+    }
+
+    [Fact]
+    public void ABlockingCommandWaitsItsOwnTimeoutBeyondTheSocketTimeout()
+    {
+        string key = _prefix + "bq";
+        var push = new System.Threading.Timer(_ => _client.RPush(key, "late"), null, 1500, System.Threading.Timeout.Infinite);
+        PowerShellResult r = Run("""
+            $c = Connect-Redis -Url $Url -Name short -Timeout 1 -PassThru
+            Invoke-RedisCommand BLPOP "${P}bq" 5 -Connection $c -NoEnumerate | ForEach-Object { $_ -join '=' }
+            """).ShouldSucceed();
+        push.Dispose();
+        Assert.Equal(key + "=late", r.Single());
+    }
+
+    [Fact]
+    public void CtrlCEndsABlockingInvokeRedisCommandAndNothingIsConsumedAfterwards()
+    {
+        string key = _prefix + "stopq";
+        _ps.AssertStopsWhileRunning("Invoke-RedisCommand BLPOP '" + key + "' 0", TimeSpan.FromSeconds(1));
+        System.Threading.Thread.Sleep(300);
+        _client.RPush(key, "kept");
+        System.Threading.Thread.Sleep(300);
+        Assert.Equal(1L, _client.LLen(key));
+        Assert.Equal("PONG", Run("Invoke-RedisCommand PING").ShouldSucceed().Single());
     }
 
     [Fact]
@@ -67,7 +111,9 @@ public sealed class ServerCmdletTests : IDisposable
         _client.Set(_prefix + "h", "x");
         PowerShellResult r = Run($$"""
             Invoke-RedisCommand HGET "${P}h" f -Verbose
-            Invoke-RedisCommand AUTH someone {{secret}} -Verbose
+            try { Invoke-RedisCommand AUTH someone {{secret}} -Verbose } catch { $refused = $_ }
+            $refused.FullyQualifiedErrorId
+            $refused.Exception.Message
             $null = Invoke-RedisCommand CONFIG GET maxmemory -Verbose
             Invoke-RedisCommand ACL SETUSER nobody-{{secret}} -Verbose -ErrorAction SilentlyContinue
             Invoke-RedisCommand ACL DELUSER nobody-{{secret}}
@@ -76,7 +122,9 @@ public sealed class ServerCmdletTests : IDisposable
         Assert.Equal("after", r.Output.Last().BaseObject);
         Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.WrongType", StringComparison.Ordinal));
         Assert.Contains(r.Verbose, v => v.StartsWith("HGET with 2 argument(s)", StringComparison.Ordinal));
-        Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.AuthenticationFailed", StringComparison.Ordinal) && Equals(e.TargetObject, "AUTH"));
+        Assert.Contains(r.Output, o => Equals(o?.BaseObject, "PSRedis.CommandNotAllowed,PSRedis.Cmdlets.InvokeRedisCommandCommand"));
+        Assert.Contains(r.Output, o => o?.BaseObject is string m && m.Contains("Connect-Redis -Credential", StringComparison.Ordinal));
+        Assert.All(r.Output, o => Assert.DoesNotContain(secret, Convert.ToString(o?.BaseObject, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty));
         Assert.Null(r.TerminatingError);
         Assert.Contains(r.Verbose, v => v.StartsWith("CONFIG GET with 2 argument(s)", StringComparison.Ordinal));
         Assert.Contains(r.Verbose, v => v.StartsWith("ACL SETUSER with 2 argument(s)", StringComparison.Ordinal));
