@@ -59,7 +59,18 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags = @('Redis', 'Cache', 'Database', 'NoSQL', 'AzureCacheForRedis', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('Redis', 'Cache', 'Database', 'NoSQL', 'AzureCacheForRedis', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/PSRedis/PSRedis'
+            LicenseUri   = 'https://github.com/PSRedis/PSRedis/blob/main/LICENSE'
+            ReleaseNotes = @'
+0.1.0
+- 36 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
+  locks, pipelines and transactions, over a compiled client with redis-py's feature set (no dependencies).
+- Every cmdlet writes the same output inside Invoke-RedisPipeline/-Transaction as outside.
+- Ctrl+C ends blocking waits within about a second; a stopped connection is never reused.
+- Only Disconnect-Redis closes a connection; the most recently used one becomes the default.
+- See Get-Help about_PSRedis.
+'@
         }
     }
 }

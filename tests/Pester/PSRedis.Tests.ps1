@@ -26,6 +26,17 @@ Describe 'The module' {
         $manifest.Version | Should -Be ([version]'0.1.0')
         $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+        $manifest.ProjectUri | Should -Not -BeNullOrEmpty
+        $manifest.LicenseUri | Should -Not -BeNullOrEmpty
+        $manifest.ReleaseNotes | Should -Match 'about_PSRedis'
+        Test-Path (Join-Path $PSScriptRoot '../../LICENSE') | Should -BeTrue
+    }
+
+    It 'has an about_PSRedis topic on connections, URLs, batches, errors, secrets and Ctrl+C' {
+        $about = Get-Help about_PSRedis | Out-String
+        foreach ($part in 'CONNECTIONS AND THE DEFAULT', 'URLS', 'BATCHES', 'ERRORS AND THEIR IDS', 'SECRETS', 'CTRL+C') {
+            $about | Should -Match ([regex]::Escape($part))
+        }
     }
 
     It 'exports exactly the cmdlets of the manifest, with approved verbs' {

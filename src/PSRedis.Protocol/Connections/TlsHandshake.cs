@@ -11,6 +11,21 @@ namespace PSRedis.Protocol
     /// <summary>TLS for rediss://: server validation (system store or a CA file), host name check, client certificates.</summary>
     internal static class TlsHandshake
     {
+        // SslProtocols.Tls13 is not in netstandard2.0's reference assemblies; the value is the runtime's.
+        private const SslProtocols Tls13 = (SslProtocols)12288;
+
+        /// <summary>What this process asks for (see <see cref="ProtocolsFor"/>).</summary>
+        internal static readonly SslProtocols Protocols = ProtocolsFor(System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
+
+        /// <summary>
+        /// The TLS versions to request on a runtime: on .NET (Core) the operating system's default (None), which follows the
+        /// system's policy; on .NET Framework TLS 1.2 and 1.3 by name, because Windows PowerShell 5.1 is a native host with
+        /// no target framework, where "system default" is off and None is refused, so every rediss:// connection from a 5.1
+        /// runbook (Azure Cache for Redis on 6380) would fail.
+        /// </summary>
+        internal static SslProtocols ProtocolsFor(string frameworkDescription) =>
+            frameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase) ? SslProtocols.Tls12 | Tls13 : SslProtocols.None;
+
         public static Stream Authenticate(Stream inner, ConnectionOptions options)
         {
             X509Certificate2Collection? trusted = options.CaCertificatePath != null ? LoadCaFile(options.CaCertificatePath) : null;
@@ -22,7 +37,7 @@ namespace PSRedis.Protocol
             string serverName = options.TlsServerName ?? options.Host;
             try
             {
-                ssl.AuthenticateAsClient(serverName, clientCertificates, SslProtocols.None, checkCertificateRevocation: false);
+                ssl.AuthenticateAsClient(serverName, clientCertificates, Protocols, checkCertificateRevocation: false);
             }
             catch
             {

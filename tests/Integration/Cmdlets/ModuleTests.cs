@@ -46,6 +46,7 @@ public sealed class ModuleTests : IDisposable
             "PSRedis.dll",
             "PSRedis.psd1",
             "en-US/PSRedis.dll-Help.xml",
+            "en-US/about_PSRedis.help.txt",
         }.OrderBy(f => f, StringComparer.Ordinal), files);
     }
 
