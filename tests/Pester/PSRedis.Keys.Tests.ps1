@@ -190,6 +190,21 @@ Describe 'Connections' {
         (Get-RedisConnection | Where-Object IsDefault) | Should -Not -BeNullOrEmpty
     }
 
+    It 'takes a connection by name, and a piped connection in Get-RedisKey' {
+        Set-RedisValue -Key "${Prefix}byname" -Value 1 -Connection pester-keys
+        Get-RedisValue -Key "${Prefix}byname" -Connection pester-keys | Should -Be '1'
+        @($Conn | Get-RedisKey -Match "${Prefix}byname").Count | Should -Be 1
+        { Get-RedisValue -Key x -Connection no-such-name -ErrorAction Stop } | Should -Throw '*No connection is named*'
+    }
+
+    It 'takes only Redis type names for -Type, and completes them and INFO sections' {
+        { Get-RedisKey -Type hashes -ErrorAction Stop } | Should -Throw
+        $line = 'Get-RedisKey -Type h'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('hash')
+        $line = 'Get-RedisServerInfo -Section key'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('keyspace')
+    }
+
     It 'keeps the connection when the same Connect-Redis runs again' {
         $a = Connect-Redis -Url $RedisUrl -Name pester-again -PassThru
         $b = Connect-Redis -Url $RedisUrl -Name pester-again -PassThru

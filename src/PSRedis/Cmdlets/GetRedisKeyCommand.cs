@@ -34,8 +34,19 @@ namespace PSRedis.Cmdlets
 
         /// <summary>Only keys of this type (SCAN TYPE): string, list, set, zset, hash, stream, or a module type.</summary>
         [Parameter]
-        [ValidateNotNullOrEmpty]
+        [ValidateSet("string", "list", "set", "zset", "hash", "stream")]
         public string? Type { get; set; }
+
+        /// <summary>The connection to scan, as an object (also piped: `$conn | Get-RedisKey`) or by its name.</summary>
+        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        [ConnectionTransformation]
+        [ArgumentCompleter(typeof(Completion.ConnectionNameCompleter))]
+        public new RedisConnection? Connection
+        {
+            get => base.Connection;
+            set => base.Connection = value;
+        }
 
         /// <summary>The SCAN COUNT hint: keys examined per round trip (not a limit on the output).</summary>
         [Parameter]
@@ -63,7 +74,7 @@ namespace PSRedis.Cmdlets
                 if (!Detailed)
                 {
                     // The next page is on its way while this one's keys go down the pipeline.
-                    foreach (ScanPage page in client.ScanPagesAhead(Match, Count, Type))
+                    foreach (ScanPage page in client.ScanPagesAhead(Match, Count, Type?.ToLowerInvariant()))
                     {
                         IReadOnlyList<string> keys = page.Keys;
                         for (int i = 0; i < keys.Count; i++) WriteObject(new RedisKeyInfo(keys[i], database, connection));
@@ -77,7 +88,7 @@ namespace PSRedis.Cmdlets
                 ulong cursor = 0;
                 do
                 {
-                    ScanPage page = client.Scan(cursor, Match, Count, Type);
+                    ScanPage page = client.Scan(cursor, Match, Count, Type?.ToLowerInvariant());
                     cursor = page.Cursor;
                     foreach (string key in page.Keys) Describe(connection, key, database);
                     found += page.Keys.Count;

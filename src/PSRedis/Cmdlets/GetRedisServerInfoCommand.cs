@@ -16,6 +16,7 @@ namespace PSRedis.Cmdlets
         /// <summary>INFO sections (server, clients, memory, persistence, stats, replication, cpu, keyspace, all, everything, ...).</summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PSRedis.Completion.InfoSectionCompleter))]
         public string[]? Section { get; set; }
 
         protected override void ProcessRecord()

@@ -56,6 +56,8 @@ namespace PSRedis.Cmdlets
         [Parameter(ParameterSetName = KeySet)]
         [Parameter(ParameterSetName = InputObjectSet)]
         [ValidateNotNull]
+        [ConnectionTransformation]
+        [ArgumentCompleter(typeof(Completion.ConnectionNameCompleter))]
         public new RedisConnection? Connection
         {
             get => base.Connection;

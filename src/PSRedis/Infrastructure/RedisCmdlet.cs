@@ -15,9 +15,11 @@ namespace PSRedis
         private CommandQueue? _commands;
         internal const string NoConnectionMessage = "No Redis connection. Run Connect-Redis first.";
 
-        /// <summary>The connection to use; the session default (the last Connect-Redis) when absent.</summary>
+        /// <summary>The connection to use, as an object or by its name; the session default when absent.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [ConnectionTransformation]
+        [ArgumentCompleter(typeof(Completion.ConnectionNameCompleter))]
         public RedisConnection? Connection { get; set; }
 
         /// <summary>

@@ -264,4 +264,42 @@ public sealed class ConnectionCmdletTests : IDisposable
         Assert.StartsWith("PSRedis.ConnectionClosed", error.FullyQualifiedErrorId);
         Assert.Contains("was closed by Disconnect-Redis", error.Exception.Message);
     }
+
+    [Fact]
+    public void ConnectionTakesANameAndAPipedConnectionBindsToGetRedisKey()
+    {
+        PowerShellResult r = _ps.Run("""
+            $c = Connect-Redis -Url ($Url -replace '/0$', '/6') -Name db6 -PassThru
+            Connect-Redis -Url $Url -Name main
+            Set-RedisValue -Key named:1 -Value x -Connection db6
+            (Get-RedisValue -Key named:1 -Connection db6)
+            @($c | Get-RedisKey -Match 'named:*').Count
+            @(Get-RedisKey -Match 'named:*' -Connection db6).Key
+            Remove-RedisKey -Key named:1 -Connection db6 -Force
+            """, Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { "x", 1, "named:1" }, r.Output.Select(o => o.BaseObject));
+        r = _ps.Run("Get-RedisValue -Key k -Connection nosuchname");
+        Assert.NotNull(r.TerminatingError);
+        Assert.Contains("No connection is named 'nosuchname'", r.TerminatingError!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TypeTakesOnlyRedisTypeNamesAndCompletesThem()
+    {
+        _ps.Run("Connect-Redis -Url $Url", Vars()).ShouldSucceed();
+        PowerShellResult r = _ps.Run("Get-RedisKey -Type hashes");
+        Assert.NotNull(r.TerminatingError);
+        Assert.Contains("ParameterArgumentValidationError", r.TerminatingError!.FullyQualifiedErrorId, StringComparison.Ordinal);
+        r = _ps.Run("""
+            $line = 'Get-RedisKey -Type s'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
+            $line = 'Get-RedisServerInfo -Section mem'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
+            $null = Connect-Redis -Url $Url -Name completes-me
+            $line = 'Get-RedisValue -Key x -Connection completes'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
+            @(Get-RedisKey -Type HASH -Match 'nothing-matches-this:*').Count
+            """, Vars()).ShouldSucceed();
+        Assert.Equal(new object[] { "set,stream,string", "memory", "completes-me", 0 }, r.Output.Select(o => o.BaseObject));
+    }
 }
