@@ -20,6 +20,24 @@ AfterAll {
     Complete-TestFile -Server $TestServer -Connection $Conn -Prefix $Prefix
 }
 
+Describe 'A -WhatIf dry run' {
+    It 'writes nothing through any cmdlet that changes data' {
+        Set-RedisValue -Key "${Prefix}w:n" -Value 1
+        Push-RedisList -Key "${Prefix}w:l" -Value a
+        Push-RedisList -Key "${Prefix}w:l" -Value b -WhatIf
+        Pop-RedisList -Key "${Prefix}w:l" -WhatIf
+        Add-RedisSetMember -Key "${Prefix}w:s" -Member m -WhatIf
+        Step-RedisCounter -Key "${Prefix}w:n" -WhatIf
+        Add-RedisStreamEntry -Key "${Prefix}w:x" -Fields @{ f = 1 } -WhatIf
+        Publish-RedisMessage -Channel "${Prefix}w:ch" -Message hi -WhatIf
+        Invoke-RedisScript -Script "return redis.call('INCR', KEYS[1])" -Key "${Prefix}w:n" -WhatIf
+        Invoke-RedisCommand INCR "${Prefix}w:n" -WhatIf
+        Invoke-RedisCommand GET "${Prefix}w:n" -WhatIf | Should -Be '1'
+        Get-RedisList -Key "${Prefix}w:l" | Should -Be @('a')
+        Test-RedisKey -Key "${Prefix}w:s", "${Prefix}w:x" | Should -Be @($false, $false)
+    }
+}
+
 Describe 'Counters' {
     It 'steps by whole and fractional amounts' {
         Step-RedisCounter "${Prefix}views" | Should -Be 1

@@ -194,7 +194,7 @@ $global:objectId = 'psredis-example-app'
         param([string] $Id, [string] $SetupKey, [string] $Code, [TimeSpan] $TimeLimit = [TimeSpan]::FromSeconds(30))
         foreach ($entry in $HostMap.GetEnumerator()) { $Code = $Code.Replace($entry.Key, $entry.Value) }
         $useTls = $Code.Contains("-Port $TlsPort") -or $Code.Contains("rediss://127.0.0.1:$TlsPort")
-        $null = Invoke-RedisCommand FLUSHALL -Connection $Admin
+        $null = Invoke-RedisCommand FLUSHALL -Connection $Admin -Force
         Get-Event | Remove-Event
 
         $runspace = [runspacefactory]::CreateRunspace([initialsessionstate]::CreateDefault2())

@@ -4,7 +4,7 @@ using PSRedis.Protocol;
 namespace PSRedis.Cmdlets
 {
     /// <summary>Add-RedisSetMember: SADD of -Member, members from the pipeline in one SADD per 500; -PassThru emits how many were new.</summary>
-    [Cmdlet(VerbsCommon.Add, "RedisSetMember")]
+    [Cmdlet(VerbsCommon.Add, "RedisSetMember", SupportsShouldProcess = true)]
     [OutputType(typeof(long))]
     public sealed class AddRedisSetMemberCommand : ElementBatchCmdlet
     {
@@ -28,6 +28,9 @@ namespace PSRedis.Cmdlets
         private protected override bool PassThruRequested => PassThru;
 
         protected override void ProcessRecord() => Gather(Key!, Member ?? new object?[] { null }, nameof(Member));
+
+        private protected override bool Approve(string key, RedisConnection connection, object[] elements) =>
+            ShouldProcess(key + " on " + connection.Name, "Add " + Describe(elements) + " to the set");
 
         private protected override long Send(RedisCommands commands, string key, object[] elements)
         {

@@ -12,7 +12,7 @@ namespace PSRedis.Cmdlets
     /// the fields (a hashtable's entries; a Read-RedisStream entry's Fields). Emits each new entry's id. Pipeline input
     /// is sent in batches of up to 500 XADDs per round trip.
     /// </summary>
-    [Cmdlet(VerbsCommon.Add, "RedisStreamEntry", DefaultParameterSetName = FieldsSet)]
+    [Cmdlet(VerbsCommon.Add, "RedisStreamEntry", SupportsShouldProcess = true, DefaultParameterSetName = FieldsSet)]
     [OutputType(typeof(string))]
     public sealed class AddRedisStreamEntryCommand : RedisCmdlet
     {
@@ -73,6 +73,7 @@ namespace PSRedis.Cmdlets
                 WriteError(new ErrorRecord(new ArgumentException("A stream entry needs at least one field."), ErrorIds.NoFields, ErrorCategory.InvalidArgument, key));
                 return;
             }
+            if (!ShouldProcess(key + " on " + connection.Name, "Add an entry with " + CollectionValues.Count(fields.Count, "field", "fields"))) return;
             long? maxLen = MaxLength >= 0 ? MaxLength : (long?)null;
             bool approximate = Approximate.IsPresent;
             string id = Id;

@@ -11,7 +11,7 @@ namespace PSRedis.Cmdlets
     /// Read-RedisStream -Group bind by property name (Key, Group, Id, Connection); ids are gathered into one XACK per
     /// stream and group per batch of up to 500. -PassThru emits, once at the end, how many entries were pending.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Confirm, "RedisStreamEntry")]
+    [Cmdlet(VerbsLifecycle.Confirm, "RedisStreamEntry", SupportsShouldProcess = true)]
     [OutputType(typeof(long))]
     public sealed class ConfirmRedisStreamEntryCommand : RedisCmdlet
     {
@@ -48,6 +48,7 @@ namespace PSRedis.Cmdlets
             _batchConnection = connection;
             foreach (string id in Id!)
             {
+                if (!ShouldProcess(Key + " (group " + Group + ") on " + connection.Name, "Acknowledge entry " + id)) continue;
                 _batch.Add(Tuple.Create(Key!, Group!, id));
                 if (_batch.Count >= BatchSize) Flush();
             }

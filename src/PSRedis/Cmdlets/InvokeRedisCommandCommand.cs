@@ -13,7 +13,7 @@ namespace PSRedis.Cmdlets
     /// reaches a log. Commands that would change a pooled connection behind the pool's back are refused, naming what
     /// to use instead; blocking commands wait their own timeout and end within about 0.1 s on Ctrl+C.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "RedisCommand")]
+    [Cmdlet(VerbsLifecycle.Invoke, "RedisCommand", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(object))]
     public sealed class InvokeRedisCommandCommand : RedisCmdlet
     {
@@ -38,6 +38,10 @@ namespace PSRedis.Cmdlets
         /// <summary>Keeps bulk-string replies as byte arrays instead of decoding them as UTF-8 text.</summary>
         [Parameter]
         public SwitchParameter AsByteArray { get; set; }
+
+        /// <summary>Runs commands that empty or stop the server (FLUSHALL, FLUSHDB, SHUTDOWN, DEBUG, ...) without asking.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
 
         /// <summary>Emits an array reply as one object[] instead of one output per element.</summary>
         [Parameter]
@@ -81,6 +85,7 @@ namespace PSRedis.Cmdlets
             string shown = name.ToUpperInvariant();
             if (s_containers.Contains(name) && args.Count > 1 && args[1] is string sub && IsWord(sub)) shown += " " + sub.ToUpperInvariant();
             RefuseConnectionStateChanges(shown);
+            if (!Approve(shown, connection)) return;
             WriteVerbose(shown + " with " + (args.Count - 1).ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
 
             // Error replies are the command's answer, not a broken connection. The error's target is the command name
@@ -94,6 +99,19 @@ namespace PSRedis.Cmdlets
 
         // An array reply, one output per element, as cmdlets emit collections; a bulk string as bytes stays one byte[].
         private static readonly Action<object?, Cmdlet> s_enumerated = (reply, output) => output.WriteObject(reply, reply is object?[]);
+
+        /// <summary>
+        /// Reads never ask and run under -WhatIf too; other commands go through ShouldProcess (Medium impact); commands
+        /// that empty or stop a server also ask for confirmation unless -Force, as Clear-RedisDatabase does.
+        /// </summary>
+        private bool Approve(string shown, RedisConnection connection)
+        {
+            if (CommandImpact.IsRead(shown)) return true;
+            string target = connection.Name + " (" + connection.Url + ")";
+            if (!ShouldProcess(target, shown)) return false;
+            if (!CommandImpact.IsHigh(shown) || Force) return true;
+            return ShouldContinue(shown + " on " + target + " cannot be undone. Run it?", "Confirm " + shown);
+        }
 
         private void RefuseConnectionStateChanges(string shown)
         {

@@ -14,7 +14,7 @@ namespace PSRedis.Cmdlets
     /// cached per connection and script text. -Sha runs a script already loaded (no fallback possible). The
     /// converted reply is emitted as one object, as Invoke-RedisCommand does.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "RedisScript", DefaultParameterSetName = ScriptSet)]
+    [Cmdlet(VerbsLifecycle.Invoke, "RedisScript", SupportsShouldProcess = true, DefaultParameterSetName = ScriptSet)]
     [OutputType(typeof(object))]
     public sealed class InvokeRedisScriptCommand : RedisCmdlet
     {
@@ -75,6 +75,7 @@ namespace PSRedis.Cmdlets
                 + args.Count.ToString(CultureInfo.InvariantCulture) + " argument(s) on " + connection.Url);
             // A registered script (-Script) is loaded before the commands are sent when the server lacks it.
             object target = keys.Length > 0 ? keys[0] : sha;
+            if (!ShouldProcess((keys.Length > 0 ? string.Join(", ", keys) : "no keys") + " on " + connection.Name, "Run script " + sha)) return;
             Action<object?, Cmdlet> write = NoEnumerate ? s_whole : s_enumerated;
             if (script != null) Commands.Add(connection, c => script.Invoke(keys, args, c), target, write);
             else Commands.Add(connection, c => c.EvalSha(sha, keys, args), target, write, NoScript);

@@ -11,7 +11,7 @@ namespace PSRedis.Cmdlets
     /// -Timeout, BLPOP/BRPOP over all the keys given, waiting for an element. Emits the values, or RedisListItem
     /// objects (Key, Value) when one call names several keys. A timeout emits nothing and writes a Verbose line.
     /// </summary>
-    [Cmdlet(VerbsCommon.Pop, "RedisList", DefaultParameterSetName = PopSet)]
+    [Cmdlet(VerbsCommon.Pop, "RedisList", SupportsShouldProcess = true, DefaultParameterSetName = PopSet)]
     [OutputType(typeof(string), typeof(byte[]), typeof(RedisListItem))]
     public sealed class PopRedisListCommand : RedisCmdlet
     {
@@ -65,8 +65,16 @@ namespace PSRedis.Cmdlets
             RedisConnection connection = ResolveConnection();
             string[] keys = Key!;
             bool labelled = keys.Length > 1;
-            if (ParameterSetName == WaitSet) Wait(connection, keys, labelled);
-            else foreach (string key in keys) Pop(connection, key, labelled);
+            string what = (Right ? "Pop from the tail" : "Pop from the head") + (Count > 1 ? " (up to " + Count.ToString(CultureInfo.InvariantCulture) + " elements)" : string.Empty);
+            if (ParameterSetName == WaitSet)
+            {
+                if (ShouldProcess(string.Join(", ", keys) + " on " + connection.Name, what + ", waiting for an element")) Wait(connection, keys, labelled);
+                return;
+            }
+            foreach (string key in keys)
+            {
+                if (ShouldProcess(key + " on " + connection.Name, what)) Pop(connection, key, labelled);
+            }
         }
 
         private void Pop(RedisConnection connection, string key, bool labelled)

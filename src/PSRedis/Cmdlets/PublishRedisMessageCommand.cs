@@ -9,7 +9,7 @@ namespace PSRedis.Cmdlets
     /// as it arrives (no batching: subscribers should not wait for a batch to fill); inside
     /// Invoke-RedisPipeline/Invoke-RedisTransaction it is queued and the batch emits the receiver counts.
     /// </summary>
-    [Cmdlet(VerbsData.Publish, "RedisMessage")]
+    [Cmdlet(VerbsData.Publish, "RedisMessage", SupportsShouldProcess = true)]
     [OutputType(typeof(long))]
     public sealed class PublishRedisMessageCommand : RedisCmdlet
     {
@@ -37,6 +37,7 @@ namespace PSRedis.Cmdlets
                 WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIds.UnsupportedValue, ErrorCategory.InvalidArgument, channel));
                 return;
             }
+            if (!ShouldProcess(channel + " on " + connection.Name, "Publish a message")) return;
             WriteVerbose("PUBLISH " + channel + " on " + connection.Url);
             Commands.Add(connection, c => c.Publish(channel, value), channel, PassThru ? s_write : null);
         }

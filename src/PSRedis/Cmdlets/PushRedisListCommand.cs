@@ -7,7 +7,7 @@ namespace PSRedis.Cmdlets
     /// Push-RedisList: RPUSH (append) of -Value, or LPUSH with -Left. Values from the pipeline go in one push per
     /// 500; -PassThru emits the list's length after the last push to each key.
     /// </summary>
-    [Cmdlet(VerbsCommon.Push, "RedisList")]
+    [Cmdlet(VerbsCommon.Push, "RedisList", SupportsShouldProcess = true)]
     [OutputType(typeof(long))]
     public sealed class PushRedisListCommand : ElementBatchCmdlet
     {
@@ -37,6 +37,9 @@ namespace PSRedis.Cmdlets
         private protected override long Combine(long total, long reply) => reply;
 
         protected override void ProcessRecord() => Gather(Key!, Value ?? new object?[] { null }, nameof(Value));
+
+        private protected override bool Approve(string key, RedisConnection connection, object[] elements) =>
+            ShouldProcess(key + " on " + connection.Name, (Left ? "Push " : "Append ") + Describe(elements) + " to the list");
 
         private protected override long Send(RedisCommands commands, string key, object[] elements)
         {

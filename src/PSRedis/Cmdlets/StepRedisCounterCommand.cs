@@ -11,7 +11,7 @@ namespace PSRedis.Cmdlets
     /// -Float, uses INCRBYFLOAT and emits a double. "Step" (move to the next point) rather than "Add", which in
     /// PowerShell adds a new resource to a container (Add-RedisSetMember), whereas this changes an existing value.
     /// </summary>
-    [Cmdlet(VerbsCommon.Step, "RedisCounter")]
+    [Cmdlet(VerbsCommon.Step, "RedisCounter", SupportsShouldProcess = true)]
     [OutputType(typeof(long), typeof(double))]
     public sealed class StepRedisCounterCommand : RedisCmdlet
     {
@@ -43,6 +43,7 @@ namespace PSRedis.Cmdlets
             bool whole = !Float && decimal.Truncate(step) == step && step >= long.MinValue && step <= long.MaxValue;
             foreach (string key in Key!)
             {
+                if (!ShouldProcess(key + " on " + connection.Name, "Add " + step.ToString(CultureInfo.InvariantCulture) + " to the counter")) continue;
                 if (!whole)
                 {
                     double amount = (double)step;

@@ -80,6 +80,50 @@ public sealed class ServerCmdletTests : IDisposable
     }
 
     [Fact]
+    public void WhatIfChangesNothingThroughAnyCmdletThatWrites()
+    {
+        _client.Set(_prefix + "n", "1");
+        _client.RPush(_prefix + "l", "a");
+        _client.XAdd(_prefix + "x", new Dictionary<string, object> { ["f"] = "v" }, "1-1");
+        _client.XGroupCreate(_prefix + "x", "g", "0");
+        _client.XReadGroup("g", "c", new Dictionary<string, string> { [_prefix + "x"] = ">" });
+        PowerShellResult r = Run("""
+            Push-RedisList -Key "${P}l" -Value b -WhatIf
+            Pop-RedisList -Key "${P}l" -WhatIf
+            Add-RedisSetMember -Key "${P}s" -Member m -WhatIf
+            Step-RedisCounter -Key "${P}n" -WhatIf
+            Add-RedisStreamEntry -Key "${P}x" -Fields @{ f = 'w' } -WhatIf
+            Confirm-RedisStreamEntry -Key "${P}x" -Group g -Id 1-1 -WhatIf
+            Publish-RedisMessage -Channel "${P}ch" -Message hi -WhatIf -PassThru
+            Invoke-RedisScript -Script "return redis.call('INCR', KEYS[1])" -Key "${P}n" -WhatIf
+            Invoke-RedisCommand INCR "${P}n" -WhatIf
+            Invoke-RedisCommand FLUSHDB -WhatIf
+            Invoke-RedisCommand GET "${P}n" -WhatIf
+            """).ShouldSucceed();
+        // Only the read ran (a read never asks and runs under -WhatIf too).
+        Assert.Equal(new object[] { "1" }, r.Output.Select(o => o.BaseObject));
+        Assert.Equal("1", _client.Get(_prefix + "n"));
+        Assert.Equal(1L, _client.LLen(_prefix + "l"));
+        Assert.Equal(0L, _client.Exists(_prefix + "s"));
+        Assert.Equal(1L, _client.XLen(_prefix + "x"));
+        Assert.Equal(1L, _client.XPending(_prefix + "x", "g").Pending);
+        Assert.True(_client.DbSize() > 0);
+    }
+
+    [Fact]
+    public void InvokeRedisCommandEmptiesAServerOnlyWithForceWhenNobodyCanConfirm()
+    {
+        using RedisServerProcess server = RedisServerProcess.Start();
+        using RedisClient own = RedisClient.FromUrl(server.Url);
+        own.Set("k", "v");
+        PowerShellResult r = _ps.Run("Connect-Redis -Url $U -Name own; Invoke-RedisCommand FLUSHDB", new() { ["U"] = server.Url });
+        Assert.True(r.AllErrors.Count > 0, "FLUSHDB without -Force should need a confirmation the hosted engine cannot give");
+        Assert.Equal(1L, own.DbSize());
+        _ps.Run("Invoke-RedisCommand FLUSHDB -Force").ShouldSucceed();
+        Assert.Equal(0L, own.DbSize());
+    }
+
+    [Fact]
     public void ABlockingCommandWaitsItsOwnTimeoutBeyondTheSocketTimeout()
     {
         string key = _prefix + "bq";
