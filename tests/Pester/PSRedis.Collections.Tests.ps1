@@ -95,7 +95,7 @@ Describe 'Hashes' {
     It 'removes nothing with -WhatIf and fields for real without it' {
         Set-RedisHash "${Prefix}rm" @{ a = 1; b = 2; c = 3 }
         Remove-RedisHashField "${Prefix}rm" a, b -WhatIf
-        @((Get-RedisHash "${Prefix}rm").PSObject.Properties).Count | Should -Be 3
+        (Get-RedisHash "${Prefix}rm" -AsHashtable).Count | Should -Be 3
         Remove-RedisHashField "${Prefix}rm" a, b -PassThru | Should -Be 2
         (Get-RedisHash "${Prefix}rm" -AsHashtable).Keys | Should -Be 'c'
     }

@@ -72,7 +72,7 @@ Describe 'Key objects bind to the key cmdlets' {
         $keys = @(Get-RedisKey -Match "${Prefix}bind:*")
         @($keys | Test-RedisKey) | Should -Be @($true, $true, $true)
         ($keys | Set-RedisKeyExpiry -TimeToLive 120 -PassThru).Applied | Should -Be @($true, $true, $true)
-        (Get-RedisKey -Match "${Prefix}bind:0" -Detailed).TimeToLive.TotalSeconds | Should -BeGreaterThan 100
+        (Get-RedisKey -Match "${Prefix}bind:0" -Detailed).TimeToLive | Should -BeGreaterThan 100
         ($keys | Where-Object Key -eq "${Prefix}bind:0" | Rename-RedisKey -NewName "${Prefix}renamed" -PassThru).Key | Should -Be "${Prefix}renamed"
         Test-RedisKey "${Prefix}renamed" | Should -BeTrue
     }
@@ -161,6 +161,26 @@ Describe 'Any command, server info, flushing' {
         Clear-RedisDatabase -Connection $db15 -Force
         Invoke-RedisCommand DBSIZE -Connection $db15 | Should -Be 0
         Disconnect-Redis -Connection $db15
+    }
+}
+
+Describe 'Objects that export cleanly' {
+    It 'serializes key objects as Key, Database, Type and TimeToLive, and Get-RedisValue -IncludeKey as Key/Value' {
+        Set-RedisValue -Key "${Prefix}x:1" -Value one -Expiry 300
+        $json = Get-RedisKey -Match "${Prefix}x:1" -Detailed -Connection $Conn | ConvertTo-Json -WarningVariable depth 3>$null | ConvertFrom-Json
+        $depth | Should -BeNullOrEmpty
+        ($json.PSObject.Properties.Name -join ',') | Should -Be 'Key,Database,Type,TimeToLive'
+        $json.TimeToLive | Should -BeGreaterThan 200
+        $csv = Get-RedisKey -Match "${Prefix}x:1" -Connection $Conn | Get-RedisValue -IncludeKey | ConvertTo-Csv
+        $csv[0] | Should -Be '"Key","Value"'
+        $csv[1] | Should -Be ('"{0}x:1","one"' -f $Prefix)
+    }
+
+    It 'emits a hash as a PSRedis.RedisHash with its Key' {
+        Set-RedisHash -Key "${Prefix}user:1" -Value @{ name = 'Ann' } -Connection $Conn
+        $h = Get-RedisKey -Match "${Prefix}user:*" -Connection $Conn | Get-RedisHash
+        $h.PSObject.TypeNames[0] | Should -Be 'PSRedis.RedisHash'
+        ($h | ConvertTo-Csv)[0] | Should -Be '"Key","name"'
     }
 }
 

@@ -13,7 +13,7 @@ namespace PSRedis.Cmdlets
     /// key emits nothing (a Verbose line says so); a key of another type is a per-key WrongType error.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "RedisHash")]
-    [OutputType(typeof(PSObject), typeof(Hashtable))]
+    [OutputType("PSRedis.RedisHash", "System.Collections.Hashtable")]
     public sealed class GetRedisHashCommand : RedisCmdlet
     {
         /// <summary>The hash keys: strings, or objects with a Key property, from the pipeline.</summary>
@@ -85,9 +85,15 @@ namespace PSRedis.Cmdlets
             return table;
         }
 
+        /// <summary>The type name a hash object carries (for views and for scripts that test it).</summary>
+        internal const string HashTypeName = "PSRedis.RedisHash";
+
+        /// <summary>One object per hash: its Key first, then a property per field (PSRedis.RedisHash).</summary>
         private static PSObject ToObject(string key, List<KeyValuePair<string, object?>> fields, Cmdlet output)
         {
             var result = new PSObject();
+            result.TypeNames.Insert(0, HashTypeName);
+            result.Properties.Add(new PSNoteProperty("Key", key));
             foreach (KeyValuePair<string, object?> pair in fields)
             {
                 if (pair.Key.Length == 0)
@@ -97,8 +103,9 @@ namespace PSRedis.Cmdlets
                 }
                 if (result.Properties[pair.Key] != null)
                 {
-                    // PowerShell property names ignore case; Redis field names do not.
-                    output.WriteWarning("Hash " + key + ": field '" + pair.Key + "' differs from another field only in case and is left out; use -AsHashtable to get every field.");
+                    // PowerShell property names ignore case; Redis field names do not. Key is the hash's own name.
+                    output.WriteWarning("Hash " + key + ": field '" + pair.Key + "' " + (string.Equals(pair.Key, "Key", StringComparison.OrdinalIgnoreCase)
+                        ? "has the name of the Key property (the hash's key)" : "differs from another field only in case") + " and is left out; use -AsHashtable to get every field.");
                     continue;
                 }
                 result.Properties.Add(new PSNoteProperty(pair.Key, pair.Value));

@@ -108,6 +108,8 @@ namespace PSRedis.Cmdlets
             }
         }
 
+        private const string DetailedTypeName = "PSRedis.RedisKeyInfo#Detailed";
+
         /// <summary>Queues TYPE and PTTL of <paramref name="key"/>; the PTTL reply emits the key, unless it is gone meanwhile.</summary>
         private void Describe(RedisConnection connection, string key, int database)
         {
@@ -116,7 +118,9 @@ namespace PSRedis.Cmdlets
             Commands.Add(connection, c => c.PTtl(key), key, (ms, output) =>
             {
                 if (type[0] == null || type[0] == "none") return; // deleted or expired since the SCAN page was read
-                output.WriteObject(new RedisKeyInfo(key, database, connection, type[0], ms < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms)));
+                var detailed = new PSObject(new RedisKeyInfo(key, database, connection, type[0], ms < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms)));
+                detailed.TypeNames.Insert(0, DetailedTypeName); // its view shows Type and TimeToLive too
+                output.WriteObject(detailed);
             });
         }
 

@@ -13,7 +13,7 @@ namespace PSRedis.Cmdlets
     // Only -InputObject takes pipeline input (see PipedKeys): binding each piped key by property name cost more than
     // reading it.
     [Cmdlet(VerbsCommon.Get, "RedisValue", DefaultParameterSetName = InputObjectSet)]
-    [OutputType(typeof(string), typeof(byte[]))]
+    [OutputType(typeof(string), typeof(byte[]), typeof(RedisKeyValue))]
     public sealed class GetRedisValueCommand : RedisCmdlet
     {
         private const string KeySet = "Key";
@@ -47,6 +47,10 @@ namespace PSRedis.Cmdlets
         [Parameter]
         public SwitchParameter AsByteArray { get; set; }
 
+        /// <summary>Emits Key/Value objects (for Export-Csv, ConvertTo-Json, Format-Table) instead of the bare values.</summary>
+        [Parameter]
+        public SwitchParameter IncludeKey { get; set; }
+
         private static readonly Action<object?, Cmdlet> s_write = (value, output) => output.WriteObject(value);
 
         protected override void ProcessRecord()
@@ -66,8 +70,9 @@ namespace PSRedis.Cmdlets
         {
             foreach (string key in keys)
             {
-                if (AsByteArray) Commands.Add<object?>(connection, c => c.GetBytes(key), key, s_write, WrongType);
-                else Commands.Add<object?>(connection, c => c.Get(key), key, s_write, WrongType);
+                Action<object?, Cmdlet> write = IncludeKey ? (value, output) => output.WriteObject(new RedisKeyValue(key, value, connection)) : s_write;
+                if (AsByteArray) Commands.Add<object?>(connection, c => c.GetBytes(key), key, write, WrongType);
+                else Commands.Add<object?>(connection, c => c.Get(key), key, write, WrongType);
             }
         }
 

@@ -21,7 +21,7 @@ namespace PSRedis
         public string Key { get; }
         /// <summary>The element: a UTF-8 string, or byte[] with -AsByteArray.</summary>
         public object Value { get; }
-        public RedisConnection Connection { get; }
+        internal RedisConnection Connection { get; }
 
         public override string ToString() => Key + ": " + (Value is byte[] b ? "byte[" + b.Length.ToString(CultureInfo.InvariantCulture) + "]" : Value.ToString());
     }
@@ -50,7 +50,7 @@ namespace PSRedis
         /// <summary>Its score.</summary>
         public double Score { get; }
         /// <summary>The connection it was read from.</summary>
-        public RedisConnection Connection { get; }
+        internal RedisConnection Connection { get; }
 
         /// <summary>"member (score)".</summary>
         public override string ToString() => Member + " (" + Score.ToString("R", CultureInfo.InvariantCulture) + ")";
@@ -85,7 +85,7 @@ namespace PSRedis
         /// <summary>The consumer of a group read; null otherwise.</summary>
         public string? Consumer { get; }
         /// <summary>The connection it was read from.</summary>
-        public RedisConnection Connection { get; }
+        internal RedisConnection Connection { get; }
 
         /// <summary>The entry id.</summary>
         public override string ToString() => Id;

@@ -24,7 +24,7 @@ namespace PSRedis
         public TimeSpan? RoundTrip { get; }
         /// <summary>Why it failed; null on success.</summary>
         public string? Error { get; }
-        public RedisConnection? Connection { get; }
+        internal RedisConnection? Connection { get; }
 
         public override string ToString() => Success ? "True" : "False";
     }

@@ -2,7 +2,10 @@ using System;
 
 namespace PSRedis
 {
-    /// <summary>One key from Get-RedisKey. Binds by property name (Key, Connection) to the key-taking cmdlets.</summary>
+    /// <summary>
+    /// One key from Get-RedisKey. Binds by property name (Key, and the hidden Connection the types file adds) to the
+    /// key-taking cmdlets; serializes as Key, Database, Type, TimeToLive.
+    /// </summary>
     public sealed class RedisKeyInfo
     {
         internal RedisKeyInfo(string key, int database, RedisConnection connection, string? type = null, TimeSpan? timeToLive = null)
@@ -11,17 +14,17 @@ namespace PSRedis
             Database = database;
             Connection = connection;
             Type = type;
-            TimeToLive = timeToLive;
+            TimeToLive = timeToLive.HasValue ? Math.Round(timeToLive.Value.TotalSeconds, 3) : (double?)null;
         }
 
         public string Key { get; }
         public int Database { get; }
         /// <summary>The value's type (string, list, set, zset, hash, stream, ...); only with -Detailed.</summary>
         public string? Type { get; }
-        /// <summary>Remaining time to live; null when the key has no expiry (or without -Detailed).</summary>
-        public TimeSpan? TimeToLive { get; }
+        /// <summary>Remaining time to live in seconds (millisecond precision); null when the key has no expiry (or without -Detailed).</summary>
+        public double? TimeToLive { get; }
         /// <summary>The connection the key was read from, so the next cmdlet in the pipeline uses the same one.</summary>
-        public RedisConnection Connection { get; }
+        internal RedisConnection Connection { get; }
 
         public override string ToString() => Key;
     }
@@ -46,7 +49,7 @@ namespace PSRedis
         public int Batches { get; }
         public TimeSpan Elapsed { get; }
         /// <summary>The connection of the last batch.</summary>
-        public RedisConnection? Connection { get; }
+        internal RedisConnection? Connection { get; }
 
         public override string ToString() => Removed.ToString(System.Globalization.CultureInfo.InvariantCulture) + " of " + Requested.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -73,8 +76,26 @@ namespace PSRedis
         public DateTimeOffset? ExpiresAt { get; }
         /// <summary>True for -Persist.</summary>
         public bool Persist { get; }
-        public RedisConnection Connection { get; }
+        internal RedisConnection Connection { get; }
 
         public override string ToString() => Key;
+    }
+
+    /// <summary>A key and its string value, from Get-RedisValue -IncludeKey (for Export-Csv, ConvertTo-Json, Format-Table).</summary>
+    public sealed class RedisKeyValue
+    {
+        internal RedisKeyValue(string key, object? value, RedisConnection connection)
+        {
+            Key = key;
+            Value = value;
+            Connection = connection;
+        }
+
+        public string Key { get; }
+        /// <summary>The value: a UTF-8 string, a byte[] with -AsByteArray, or null when the key does not exist.</summary>
+        public object? Value { get; }
+        internal RedisConnection Connection { get; }
+
+        public override string ToString() => Key + " = " + (Value is byte[] bytes ? "byte[" + bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]" : Value?.ToString());
     }
 }

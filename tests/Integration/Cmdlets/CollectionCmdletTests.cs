@@ -139,7 +139,22 @@ public sealed class CollectionCmdletTests : IDisposable
             $b['b'].GetType().Name
             @(Get-RedisHash "${P}none").Count
             """).ShouldSucceed();
-        Assert.Equal(new object?[] { 3, "1", "3", true, "Byte[]", 0 }, Values(r));
+        Assert.Equal(new object?[] { 4, "1", "3", true, "Byte[]", 0 }, Values(r)); // Key, a, c, zz
+    }
+
+    [Fact]
+    public void GetHashEmitsARedisHashWithItsKeySoExportCsvKeepsIt()
+    {
+        _client.HSet(_prefix + "u:1", new Dictionary<string, object> { ["name"] = "Ann", ["Key"] = "clash" });
+        PowerShellResult r = Run("""
+            $h = Get-RedisHash "${P}u:1"
+            $h.PSObject.TypeNames[0]
+            $h.Key
+            $h.name
+            ($h.PSObject.Properties | ForEach-Object Name) -join ','
+            """);
+        Assert.Equal(new object?[] { "PSRedis.RedisHash", _prefix + "u:1", "Ann", "Key,name" }, Values(r));
+        Assert.Contains(r.Warnings, w => w.Contains("Key property", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -147,7 +162,7 @@ public sealed class CollectionCmdletTests : IDisposable
     {
         _client.HSet(_prefix + "case", new Dictionary<string, object> { ["a"] = "lower", ["A"] = "upper" });
         PowerShellResult r = Run("@((Get-RedisHash \"${P}case\").PSObject.Properties).Count; (Get-RedisHash \"${P}case\" -AsHashtable).Count");
-        Assert.Equal(new object?[] { 1, 2 }, Values(r));
+        Assert.Equal(new object?[] { 2, 2 }, Values(r)); // Key and one of a/A as properties; both in the hashtable
         Assert.NotEmpty(r.Warnings);
     }
 

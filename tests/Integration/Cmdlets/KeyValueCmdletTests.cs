@@ -204,9 +204,25 @@ public sealed class KeyValueCmdletTests : IDisposable
         Assert.Equal("string", byKey[_prefix + "d:str"].Properties["Type"].Value);
         Assert.Equal("list", byKey[_prefix + "d:list"].Properties["Type"].Value);
         Assert.Equal("hash", byKey[_prefix + "d:hash"].Properties["Type"].Value);
-        var ttl = Assert.IsType<TimeSpan>(byKey[_prefix + "d:str"].Properties["TimeToLive"].Value);
-        Assert.InRange(ttl.TotalSeconds, 250, 300);
+        var ttl = Assert.IsType<double>(byKey[_prefix + "d:str"].Properties["TimeToLive"].Value); // seconds
+        Assert.InRange(ttl, 250, 300);
         Assert.Null(byKey[_prefix + "d:list"].Properties["TimeToLive"].Value);
+        Assert.Equal("PSRedis.RedisKeyInfo#Detailed", r.Output[0].TypeNames[0]);
+    }
+
+    [Fact]
+    public void KeyObjectsSerializeWithoutTheirConnectionAndIncludeKeyGivesKeyValueObjects()
+    {
+        _client.Set(_prefix + "j:1", "one", ex: TimeSpan.FromSeconds(500));
+        PowerShellResult r = Run("""
+            $k = Get-RedisKey -Match "${P}j:1" -Detailed
+            ($k.PSObject.Properties | Where-Object { -not $_.IsHidden } | ForEach-Object Name) -join ','
+            $null -ne $k.Connection
+            ($k | Get-RedisValue -IncludeKey).Key
+            ($k | Get-RedisValue -IncludeKey).Value
+            (Get-RedisValue -Key "${P}j:1", "${P}none" -IncludeKey).Count
+            """).ShouldSucceed();
+        Assert.Equal(new object?[] { "Key,Database,Type,TimeToLive", true, _prefix + "j:1", "one", 2 }, r.Output.Select(o => o?.BaseObject));
     }
 
     [Fact]
