@@ -120,9 +120,43 @@ Describe 'Invoke-RedisTransaction' {
         Get-RedisValue -Key "${Prefix}counter" | Should -Be '1000'
     }
 
+    It 'is all or nothing: an error in the block discards the transaction and reaches the caller' {
+        Set-RedisValue -Key "${Prefix}n" -Value 1
+        {
+            Invoke-RedisTransaction {
+                Invoke-RedisCommand INCR "${Prefix}n"
+                Set-RedisValue -Key "${Prefix}o" -Value ([pscustomobject]@{ a = 1 })
+            } -ErrorAction Stop
+        } | Should -Throw -ErrorId 'PSRedis.UnsupportedValue,*'
+        Get-RedisValue -Key "${Prefix}n" | Should -Be '1'
+        $discarded = try { Invoke-RedisTransaction { Set-RedisValue -Key "${Prefix}o" -Value @{ a = 1 } } -ErrorVariable tx -ErrorAction SilentlyContinue } catch { $_ }
+        $discarded.FullyQualifiedErrorId | Should -BeLike 'PSRedis.TransactionDiscarded,*'
+        $tx[0].FullyQualifiedErrorId | Should -BeLike 'PSRedis.UnsupportedValue,*'
+        Test-RedisKey -Key "${Prefix}o" | Should -BeFalse
+    }
+
     It 'sends nothing when the block throws' {
         { Invoke-RedisTransaction { Set-RedisValue -Key "${Prefix}never" -Value 1; throw 'changed my mind' } } |
             Should -Throw '*changed my mind*'
         Test-RedisKey -Key "${Prefix}never" | Should -BeFalse
     }
 }
+
+Describe 'Errors and output of blocks' {
+    It 'passes a pipeline block''s errors to -ErrorVariable and 2>&1' {
+        Invoke-RedisPipeline { Set-RedisValue -Key "${Prefix}bad" -Value @{ a = 1 } } -ErrorVariable pe -ErrorAction SilentlyContinue
+        $pe.Count | Should -Be 1
+        $merged = Invoke-RedisPipeline { Set-RedisValue -Key "${Prefix}bad" -Value @{ a = 1 } } -ErrorAction Continue 2>&1
+        @($merged | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -Be 1
+        { Invoke-RedisPipeline { Set-RedisValue -Key "${Prefix}bad" -Value @{ a = 1 } } -ErrorAction Stop } | Should -Throw -ErrorId 'PSRedis.UnsupportedValue,*'
+    }
+
+    It 'streams Use-RedisLock output as the block produces it' {
+        $script:got = $false
+        $seen = Use-RedisLock -Name "${Prefix}lock" -ScriptBlock { 'first'; $script:early = $script:got; 'second' } |
+            ForEach-Object { $script:got = $true; $_ }
+        $seen | Should -Be @('first', 'second')
+        $script:early | Should -BeTrue
+    }
+}
+

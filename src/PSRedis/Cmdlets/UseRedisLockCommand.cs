@@ -76,10 +76,12 @@ namespace PSRedis.Cmdlets
                 return;
             }
 
-            Collection<PSObject> output;
+            // The block's output streams as it is produced; its errors reach this cmdlet's error stream.
+            var runner = new BlockRunner(this);
+            _runner = runner;
             try
             {
-                output = ScriptBlock!.Invoke();
+                runner.Run(ScriptBlock!, streamOutput: true);
             }
             catch (Exception blockFailure)
             {
@@ -91,7 +93,7 @@ namespace PSRedis.Cmdlets
             }
             Exception? notReleased = Release(redisLock);
             WriteVerbose("Released lock " + name);
-            WriteObject(output, enumerateCollection: true);
+            foreach (ErrorRecord error in runner.Errors) WriteError(error);
             if (notReleased is RedisLockNotOwnedException)
             {
                 var record = new ErrorRecord(notReleased, ErrorIds.LockNotOwned, ErrorCategory.InvalidOperation, name);
@@ -104,9 +106,12 @@ namespace PSRedis.Cmdlets
             }
         }
 
+        private BlockRunner? _runner;
+
         protected override void StopProcessing()
         {
             base.StopProcessing();
+            _runner?.Stop();
             _stopping.Set();
         }
 

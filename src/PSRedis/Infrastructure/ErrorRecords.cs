@@ -48,6 +48,7 @@ namespace PSRedis
         public const string SubscriptionExists = "PSRedis.SubscriptionExists";
         public const string Timeout = "PSRedis.Timeout";
         public const string TransactionAborted = "PSRedis.TransactionAborted";
+        public const string TransactionDiscarded = "PSRedis.TransactionDiscarded";
         public const string UnknownInfoSection = "PSRedis.UnknownInfoSection";
         public const string UnsupportedMember = "PSRedis.UnsupportedMember";
         public const string UnsupportedValue = "PSRedis.UnsupportedValue";

@@ -20,9 +20,19 @@ namespace PSRedis
         [ValidateNotNull]
         public ScriptBlock? ScriptBlock { get; set; }
 
+        private BlockRunner? _runner;
+
+        /// <summary>Ctrl+C: stops the block if it is running (nothing is sent), and any wait for the batch's replies.</summary>
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+            _runner?.Stop();
+        }
+
         /// <summary>Runs the block and the batch; <paramref name="watch"/> and <paramref name="retries"/> only for transactions.</summary>
         protected void RunBatch(bool transaction, string[]? watch, int retries)
         {
+            BlockRunner runner = _runner ??= new BlockRunner(this);
             RedisConnection connection = ResolveConnection();
             string kind = transaction ? "transaction" : "pipeline";
             for (int attempt = 1; ; attempt++)
@@ -43,8 +53,18 @@ namespace PSRedis
                         using (BatchScope.Enter(connection, pipeline, out batch))
                         {
                             // Dot-sourced like ForEach-Object's block: variables it sets stay visible to the caller.
-                            // If the block throws, the exception leaves here and nothing is sent (Dispose: UNWATCH).
-                            blockOutput = InvokeCommand.InvokeScript(false, ScriptBlock!, null);
+                            // If the block throws or is stopped, the exception leaves here and nothing is sent (Dispose: UNWATCH).
+                            blockOutput = runner.Run(ScriptBlock!, streamOutput: false);
+                        }
+                        // The block's errors reach the caller's error stream (-ErrorVariable, 2>&1, -ErrorAction Stop).
+                        foreach (ErrorRecord error in runner.Errors) WriteError(error);
+                        if (transaction && runner.Errors.Count > 0)
+                        {
+                            // All or nothing: a transaction whose block reported an error is never sent.
+                            string message = "The transaction was not sent: its block reported " + runner.Errors.Count.ToString(CultureInfo.InvariantCulture)
+                                + " error(s) before EXEC (the first: " + runner.Errors[0].Exception.Message + ").";
+                            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message, runner.Errors[0].Exception),
+                                ErrorIds.TransactionDiscarded, ErrorCategory.InvalidOperation, connection));
                         }
                         queued = pipeline.Count;
                         WriteVerbose("Sending " + queued.ToString(CultureInfo.InvariantCulture) + " queued command(s) in one round trip"

@@ -300,23 +300,82 @@ public sealed class BatchCmdletTests : IDisposable
     [Fact]
     public void GetRedisKeyInsideABatchIsAClearError()
     {
+        // -ErrorAction Stop on the transaction: the block's error is what the caller catches, and nothing is sent.
         PowerShellResult r = Run("""
             Invoke-RedisTransaction {
-                Get-RedisKey -Match "${P}*" -ErrorAction Stop
-            }
+                Set-RedisValue "${P}t1" 1
+                Get-RedisKey -Match "${P}*"
+            } -ErrorAction Stop
             """);
         Assert.NotNull(r.TerminatingError);
-        Assert.Equal("PSRedis.NotBatchable,PSRedis.Cmdlets.GetRedisKeyCommand", r.TerminatingError!.FullyQualifiedErrorId);
+        Assert.StartsWith("PSRedis.NotBatchable,", r.TerminatingError!.FullyQualifiedErrorId, StringComparison.Ordinal);
         Assert.Contains("Get-RedisKey cannot run inside Invoke-RedisPipeline or Invoke-RedisTransaction", r.TerminatingError.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, _client.Exists(_prefix + "t1"));
 
+        // Without it: the error is written, then the transaction is discarded as a whole.
+        r = Run("Invoke-RedisTransaction { Set-RedisValue \"${P}t1\" 1; Get-RedisKey -Match x }");
+        Assert.Equal("PSRedis.TransactionDiscarded,PSRedis.Cmdlets.InvokeRedisTransactionCommand", r.TerminatingError?.FullyQualifiedErrorId);
+        Assert.Contains(r.Errors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.NotBatchable,", StringComparison.Ordinal));
+        Assert.Equal(0, _client.Exists(_prefix + "t1"));
+
+        // A pipeline is not all or nothing: the block goes on after the refused cmdlet, as any script does, and what it
+        // queued is sent; the error reaches the caller.
         PowerShellResult n = Run("Invoke-RedisPipeline { Set-RedisValue \"${P}s1\" 1; Get-RedisKey -Match x; Set-RedisValue \"${P}s2\" 1 }; 'after'");
-        // Without -ErrorAction Stop too: a terminating error inside the block abandons the whole batch, nothing is sent.
-        Assert.Equal("PSRedis.NotBatchable,PSRedis.Cmdlets.GetRedisKeyCommand", n.TerminatingError?.FullyQualifiedErrorId);
-        Assert.Equal(0, _client.Exists(_prefix + "s1"));
+        Assert.Null(n.TerminatingError);
+        Assert.Contains(n.Errors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.NotBatchable,", StringComparison.Ordinal));
+        Assert.Equal(2L, _client.Exists(_prefix + "s1", _prefix + "s2"));
         PowerShellResult t = Run("Invoke-RedisPipeline { Test-RedisConnection }");
-        Assert.Contains(t.AllErrors, e => e.FullyQualifiedErrorId == "PSRedis.NotBatchable,PSRedis.Cmdlets.TestRedisConnectionCommand");
+        Assert.Contains(t.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.NotBatchable,", StringComparison.Ordinal));
         PowerShellResult d = Run("Invoke-RedisPipeline { Disconnect-Redis -Name main }");
-        Assert.Contains(d.AllErrors, e => e.FullyQualifiedErrorId == "PSRedis.NotBatchable,PSRedis.Cmdlets.DisconnectRedisCommand");
+        Assert.Contains(d.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.NotBatchable,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ATransactionIsAllOrNothingWhenItsBlockReportsAnError()
+    {
+        _client.Set(_prefix + "n", "1");
+        PowerShellResult r = Run("""
+            try {
+                Invoke-RedisTransaction {
+                    Invoke-RedisCommand INCR "${P}n"
+                    Set-RedisValue -Key "${P}o" -Value ([pscustomobject]@{ a = 1 })
+                } -ErrorAction Stop
+                'not reached'
+            } catch { ($_.FullyQualifiedErrorId -split ',')[0]; $_.TargetObject }
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "PSRedis.UnsupportedValue", _prefix + "o" }, r.Output.Select(o => o.BaseObject));
+        Assert.Equal("1", _client.Get(_prefix + "n"));
+        Assert.Equal(0L, _client.Exists(_prefix + "o"));
+    }
+
+    [Fact]
+    public void ErrorsInsideBlocksReachTheCallersErrorVariableAndRedirection()
+    {
+        PowerShellResult r = Run("""
+            Invoke-RedisPipeline {
+                Set-RedisValue -Key "${P}bad" -Value @{ a = 1 }
+                Set-RedisValue -Key "${P}good" -Value 1
+            } -ErrorVariable pe -ErrorAction SilentlyContinue
+            $pe.Count
+            ($pe[0].FullyQualifiedErrorId -split ',')[0]
+            $merged = Use-RedisLock -Name "${P}lock" -ScriptBlock { Set-RedisValue -Key "${P}bad2" -Value @{ a = 1 }; 'out' } 2>&1
+            @($merged | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count
+            @($merged | Where-Object { $_ -eq 'out' }).Count
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { 1, "PSRedis.UnsupportedValue", 1, 1 }, r.Output.Select(o => o.BaseObject));
+        Assert.Equal("1", _client.Get(_prefix + "good"));
+    }
+
+    [Fact]
+    public void UseRedisLockStreamsItsBlocksOutputAsItIsProduced()
+    {
+        PowerShellResult r = Run("""
+            $global:gotFirst = $false
+            Use-RedisLock -Name "${P}streamlock" -ScriptBlock { 'first'; $global:sawFirstBeforeEnd = $global:gotFirst; 'second' } |
+                ForEach-Object { $global:gotFirst = $true; $_ }
+            $global:sawFirstBeforeEnd
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "first", "second", true }, r.Output.Select(o => o.BaseObject));
     }
 
     [Fact]
