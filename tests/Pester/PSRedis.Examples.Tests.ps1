@@ -77,6 +77,8 @@ BeforeAll {
         'redis://queue01:6379'                        = "redis://:$Password@127.0.0.1:$Port"
         'rediss://cache.example.com:6380'             = "rediss://127.0.0.1:$TlsPort"
         "'mycache.redis.cache.windows.net' -Port 6380" = "'127.0.0.1' -Port $TlsPort"
+        # The self-signed server certificate is its own authority: the example checks the chain for real.
+        'rediss://redis.internal:6380/0?ssl_ca_certs=/etc/ssl/private-ca.pem' = "rediss://:$Password@127.0.0.1:$TlsPort/0?ssl_ca_certs=$([uri]::EscapeDataString((Join-Path $WorkDir 'server.crt')))"
     }
 
     # Input files the examples read, in the folder they run in.

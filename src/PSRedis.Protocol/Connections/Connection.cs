@@ -27,6 +27,7 @@ namespace PSRedis.Protocol
         private RespReader? _reader;
         private RespWriter? _writer;
         private long _lastUsed;
+        private bool _answered;
 
         public Connection(ConnectionOptions options)
         {
@@ -74,6 +75,7 @@ namespace PSRedis.Protocol
             _raw = raw;
             _reader = new RespReader(stream);
             _writer = new RespWriter(stream);
+            _answered = false;
             CurrentDatabase = 0;
             try
             {
@@ -213,6 +215,11 @@ namespace PSRedis.Protocol
             {
                 reply = reader.ReadValue();
             }
+            catch (RedisConnectionException ex) when (MayBeTlsPort())
+            {
+                Fail();
+                throw TlsPortHint(ex);
+            }
             catch (Exception ex) when (ex is RedisException || ex is OperationCanceledException)
             {
                 // A stopped read leaves part of a reply unread: the stream is out of step for good.
@@ -222,8 +229,10 @@ namespace PSRedis.Protocol
             catch (Exception ex) when (IsIoFailure(ex))
             {
                 Fail();
-                throw Wrap(ex, "Error reading from " + Options.Endpoint);
+                RedisException wrapped = Wrap(ex, "Error reading from " + Options.Endpoint);
+                throw MayBeTlsPort() && !(wrapped is RedisTimeoutException) ? TlsPortHint(wrapped) : wrapped;
             }
+            _answered = true;
             Touch();
             if (reply.IsError && !errorsAsValues) throw reply.ToException();
             return reply;
@@ -535,6 +544,15 @@ namespace PSRedis.Protocol
 
         internal static bool IsIoFailure(Exception ex) =>
             ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is System.Security.Authentication.AuthenticationException;
+
+        /// <summary>
+        /// A TLS server drops a plain-TCP client without a word, so a connection that closes before its first
+        /// reply is most likely talking to a TLS port.
+        /// </summary>
+        private bool MayBeTlsPort() => !_answered && !Options.UseTls;
+
+        private RedisConnectionException TlsPortHint(RedisException ex) =>
+            new RedisConnectionException(ex.Message.TrimEnd('.') + " before its first reply. Is this a TLS port? If so, use rediss:// (or -UseTls).", ex);
 
         private RedisException Wrap(Exception ex, string what)
         {

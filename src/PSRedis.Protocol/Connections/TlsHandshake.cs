@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Net.Security;
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
@@ -29,8 +30,13 @@ namespace PSRedis.Protocol
         public static Stream Authenticate(Stream inner, ConnectionOptions options)
         {
             X509Certificate2Collection? trusted = options.CaCertificatePath != null ? LoadCaFile(options.CaCertificatePath) : null;
-            var ssl = new SslStream(inner, leaveInnerStreamOpen: false,
-                (sender, certificate, chain, errors) => Validate(options, trusted, certificate, errors));
+            string? rejection = null;
+            var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (sender, certificate, chain, errors) =>
+            {
+                bool valid = Validate(options, trusted, certificate, errors);
+                if (!valid) rejection = WhyRejected(options, trusted, certificate, chain, errors);
+                return valid;
+            });
             var clientCertificates = new X509CertificateCollection();
             X509Certificate2? client = LoadClientCertificate(options);
             if (client != null) clientCertificates.Add(client);
@@ -39,12 +45,65 @@ namespace PSRedis.Protocol
             {
                 ssl.AuthenticateAsClient(serverName, clientCertificates, Protocols, checkCertificateRevocation: false);
             }
+            catch (Exception e) when (!(e is RedisException))
+            {
+                ssl.Dispose();
+                if (rejection != null)
+                {
+                    throw new RedisConnectionException("TLS: the certificate of " + options.Endpoint + " was rejected: " + rejection, e);
+                }
+                // The server did not complete a TLS handshake at all: most often a plain-TCP port.
+                throw new RedisConnectionException("TLS handshake with " + options.Endpoint + " failed (" + e.Message
+                    + "). Is this a TLS port? If the server speaks plain TCP there, use redis:// (or leave out -UseTls).", e);
+            }
             catch
             {
                 ssl.Dispose();
                 throw;
             }
             return ssl;
+        }
+
+        /// <summary>Why a certificate was refused, in words a user can act on.</summary>
+        private static string WhyRejected(ConnectionOptions options, X509Certificate2Collection? trusted, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+        {
+            if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return "the server sent no certificate.";
+            var reasons = new System.Collections.Generic.List<string>();
+            var cert = certificate == null ? null : certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+            if (options.CheckHostname && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            {
+                string names = cert == null ? "?" : cert.GetNameInfo(X509NameType.DnsName, forIssuer: false);
+                reasons.Add("it does not name the host '" + (options.TlsServerName ?? options.Host) + "' (it is for '" + names
+                    + "'): connect with a name the certificate has");
+            }
+            if (chain != null)
+            {
+                foreach (X509ChainStatus status in chain.ChainStatus)
+                {
+                    switch (status.Status)
+                    {
+                        case X509ChainStatusFlags.UntrustedRoot:
+                        case X509ChainStatusFlags.PartialChain:
+                            if (trusted == null) reasons.Add("it is not issued by a certification authority this machine trusts (name the CA with ssl_ca_certs=<file> in the URL)");
+                            break;
+                        case X509ChainStatusFlags.NotTimeValid:
+                            reasons.Add("it has expired or is not yet valid (valid " + (cert == null ? "?" : cert.NotBefore.ToString("u", System.Globalization.CultureInfo.InvariantCulture)
+                                + " to " + cert.NotAfter.ToString("u", System.Globalization.CultureInfo.InvariantCulture)) + ")");
+                            break;
+                        case X509ChainStatusFlags.NotValidForUsage:
+                            reasons.Add("it is not a server certificate (its key usage does not allow server authentication)");
+                            break;
+                        case X509ChainStatusFlags.NoError:
+                            break;
+                        default:
+                            reasons.Add(status.StatusInformation.Trim());
+                            break;
+                    }
+                }
+            }
+            if (trusted != null && reasons.Count == 0) reasons.Add("it is not issued by the CA in " + options.CaCertificatePath);
+            if (reasons.Count == 0) reasons.Add(errors.ToString());
+            return string.Join("; ", reasons) + ".";
         }
 
         private static bool Validate(ConnectionOptions options, X509Certificate2Collection? trusted, X509Certificate? certificate, SslPolicyErrors errors)
@@ -59,6 +118,8 @@ namespace PSRedis.Protocol
             return certificate != null && ChainsTo(new X509Certificate2(certificate), trusted);
         }
 
+        private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+
         private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection trusted)
         {
             using (var chain = new X509Chain())
@@ -66,6 +127,8 @@ namespace PSRedis.Protocol
                 chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
                 chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
                 chain.ChainPolicy.ExtraStore.AddRange(trusted);
+                // What SslStream asks of a server with the system store: the certificate must allow server authentication.
+                chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ServerAuthentication));
                 if (!chain.Build(certificate)) return false;
                 foreach (X509ChainStatus status in chain.ChainStatus)
                 {

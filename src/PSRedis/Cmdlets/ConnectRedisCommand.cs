@@ -120,6 +120,13 @@ namespace PSRedis.Cmdlets
                 if (!connected) client.Dispose();
             }
 
+            if (options.UseTls && options.CertificateRequirement == CertificateRequirement.None)
+            {
+                // Said once, when the connection is made: re-running the same Connect-Redis reuses it quietly.
+                WriteWarning("'" + name + "' (" + options.Endpoint + ") uses TLS without checking the server's certificate: anyone between you and the server can read and change the traffic. "
+                    + "Give the CA with ssl_ca_certs=<file> in the URL instead of -SkipCertificateCheck.");
+            }
+
             var connection = new RedisConnection(name, client);
             RedisConnection? previous = session.Add(connection);
             if (previous != null)

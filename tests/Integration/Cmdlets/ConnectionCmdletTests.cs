@@ -302,4 +302,36 @@ public sealed class ConnectionCmdletTests : IDisposable
             """, Vars()).ShouldSucceed();
         Assert.Equal(new object[] { "set,stream,string", "memory", "completes-me", 0 }, r.Output.Select(o => o.BaseObject));
     }
+
+    [Fact]
+    public void SkipCertificateCheckWarnsOnceWhenTheConnectionIsMade()
+    {
+        RedisServerProcess tls = _redis.TlsServer;
+        PowerShellResult r = _ps.Run("""
+            Connect-Redis -Url $TlsUrl -SkipCertificateCheck -Name unchecked
+            Connect-Redis -Url $TlsUrl -SkipCertificateCheck -Name unchecked
+            Set-RedisValue -Key tls-warn:k -Value v -Connection unchecked
+            Get-RedisValue -Key tls-warn:k -Connection unchecked
+            Remove-RedisKey -Key tls-warn:k -Connection unchecked
+            Connect-Redis -Url ($TlsUrl + '?ssl_ca_certs=' + [uri]::EscapeDataString($Ca)) -Name checked
+            """, Vars(("TlsUrl", tls.TlsUrl), ("Ca", tls.Certificates.CaCertPath))).ShouldSucceed();
+        Assert.Equal("v", r.Single());
+        string warning = Assert.Single(r.Warnings);
+        Assert.Contains("'unchecked'", warning);
+        Assert.Contains("without checking the server's certificate", warning);
+        Assert.Contains("ssl_ca_certs", warning);
+    }
+
+    [Fact]
+    public void ATlsFailureExplainsItselfInTheErrorRecord()
+    {
+        RedisServerProcess tls = _redis.TlsServer;
+        PowerShellResult r = _ps.Run("""
+            try { Connect-Redis -Url $TlsUrl -Timeout 2 } catch { $_.Exception.Message }
+            try { Connect-Redis -Url ('redis://127.0.0.1:' + $TlsPort) -Timeout 2 } catch { $_.Exception.Message }
+            """, Vars(("TlsUrl", tls.TlsUrl), ("TlsPort", tls.TlsPort))).ShouldSucceed();
+        Assert.Equal(2, r.Output.Count);
+        Assert.Contains("ssl_ca_certs=", (string)r.Output[0].BaseObject);
+        Assert.Contains("Is this a TLS port? If so, use rediss://", (string)r.Output[1].BaseObject);
+    }
 }

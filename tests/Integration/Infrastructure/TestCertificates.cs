@@ -48,15 +48,26 @@ public sealed class TestCertificates : IDisposable
     /// <summary>Loads the client certificate with its private key from the .pfx.</summary>
     public X509Certificate2 LoadClientCertificate() => X509CertificateLoader.LoadPkcs12FromFile(ClientPfxPath, ClientPfxPassword);
 
+    /// <summary>What is wrong with the server certificate, for tests of how a rejection is explained.</summary>
+    public enum ServerFlaw
+    {
+        None,
+        Expired,
+        ClientUsageOnly,
+    }
+
     /// <summary>Creates a fresh CA, server and client certificate in a new unique temp directory.</summary>
-    public static TestCertificates Create()
+    public static TestCertificates Create() => Create(ServerFlaw.None);
+
+    /// <summary>As <see cref="Create()"/>, with the server certificate spoiled as <paramref name="flaw"/> says.</summary>
+    public static TestCertificates Create(ServerFlaw flaw)
     {
         string directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "psredis-certs-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
         var certs = new TestCertificates(directory);
         try
         {
-            certs.Generate();
+            certs.Generate(flaw);
             return certs;
         }
         catch
@@ -66,7 +77,7 @@ public sealed class TestCertificates : IDisposable
         }
     }
 
-    private void Generate()
+    private void Generate(ServerFlaw flaw)
     {
         DateTimeOffset notBefore = DateTimeOffset.UtcNow.AddDays(-1);
         DateTimeOffset caNotAfter = notBefore.AddYears(2);
@@ -77,7 +88,8 @@ public sealed class TestCertificates : IDisposable
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, critical: true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, critical: false));
-        using X509Certificate2 ca = caRequest.CreateSelfSigned(notBefore, caNotAfter);
+        // The CA predates every leaf, the expired one included: a leaf may not start before its issuer.
+        using X509Certificate2 ca = caRequest.CreateSelfSigned(notBefore.AddDays(-60), caNotAfter);
         WritePem(ca, caKey, CaCertPath, CaKeyPath);
 
         var serverSan = new SubjectAlternativeNameBuilder();
@@ -85,8 +97,11 @@ public sealed class TestCertificates : IDisposable
         serverSan.AddIpAddress(IPAddress.Loopback);
         using RSA serverKey = RSA.Create(2048);
         using X509Certificate2 server = CreateLeaf(
-            ca, "CN=" + ServerHostName + ", O=PSRedis tests", serverKey, notBefore, leafNotAfter,
-            new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication"), serverSan.Build());
+            ca, "CN=" + ServerHostName + ", O=PSRedis tests", serverKey,
+            flaw == ServerFlaw.Expired ? notBefore.AddDays(-30) : notBefore,
+            flaw == ServerFlaw.Expired ? notBefore.AddDays(-2) : leafNotAfter,
+            flaw == ServerFlaw.ClientUsageOnly ? new Oid("1.3.6.1.5.5.7.3.2", "Client Authentication") : new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication"),
+            serverSan.Build());
         WritePem(server, serverKey, ServerCertPath, ServerKeyPath);
 
         using RSA clientKey = RSA.Create(2048);
