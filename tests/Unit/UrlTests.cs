@@ -446,6 +446,35 @@ namespace PSRedis.Tests.Unit
             Assert.Contains(":***@", s);
         }
 
+        [Theory]
+        [InlineData("http://user:" + Secret + "@host")]
+        [InlineData("user:" + Secret + "@host:6379")]
+        [InlineData("redis://user:" + Secret + "@")]
+        [InlineData("redis://user:" + Secret + "#x@host")]
+        [InlineData("redis://user:" + Secret + "?x@host")]
+        [InlineData("redis://user:" + Secret + "%zz@host")]
+        [InlineData("redis://user:" + Secret + "@[::1")]
+        [InlineData("redis://:" + Secret + "@host?socket_timeout=abc")]
+        [InlineData("redis://host?db=2&password=" + Secret + "&socket_timeout=x")]
+        [InlineData("redis://host?PASSWORD=" + Secret)]
+        [InlineData("unix://user:" + Secret + "@/tmp/r.sock?db=2")]
+        [InlineData("rediss://user:" + Secret + "@host/1?password=" + Secret)]
+        public void Redact_HidesEveryPasswordEvenInBadUrls(string url)
+        {
+            string redacted = RedisUrl.Redact(url);
+            Assert.DoesNotContain("Sup3r", redacted);
+            Assert.Contains("***", redacted);
+        }
+
+        [Fact]
+        public void Redact_KeepsEverythingElse()
+        {
+            Assert.Equal("rediss://alice:***@cache:6380/2?ssl_ca_certs=/x.pem&password=***",
+                RedisUrl.Redact("rediss://alice:p@ss@cache:6380/2?ssl_ca_certs=/x.pem&password=p@ss"));
+            Assert.Equal("redis://cache:6379/0", RedisUrl.Redact("redis://cache:6379/0"));
+            Assert.Equal("redis://alice@cache", RedisUrl.Redact("redis://alice@cache"));
+        }
+
         // ----- helpers ---------------------------------------------------------------------------------
 
         /// <summary>Sets every option to a value different from both the defaults and the values the URLs above use.</summary>

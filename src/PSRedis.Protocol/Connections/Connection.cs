@@ -28,6 +28,7 @@ namespace PSRedis.Protocol
         private RespWriter? _writer;
         private long _lastUsed;
         private bool _answered;
+        private int _credentialVersion;
 
         public Connection(ConnectionOptions options)
         {
@@ -94,14 +95,15 @@ namespace PSRedis.Protocol
         private void OnConnect()
         {
             var commands = new List<IReadOnlyList<object?>>();
+            RedisCredentials? credentials = Options.Credentials.Current(out int credentialVersion);
             if (Options.Protocol == 3)
             {
                 var hello = new List<object?> { "HELLO", 3 };
-                if (Options.Password != null)
+                if (credentials != null)
                 {
                     hello.Add("AUTH");
-                    hello.Add(Options.Username ?? "default");
-                    hello.Add(Options.Password);
+                    hello.Add(credentials.Username ?? "default");
+                    hello.Add(credentials.Password);
                 }
                 if (Options.ClientName != null)
                 {
@@ -112,12 +114,7 @@ namespace PSRedis.Protocol
             }
             else
             {
-                if (Options.Password != null)
-                {
-                    commands.Add(Options.Username != null
-                        ? new object?[] { "AUTH", Options.Username, Options.Password }
-                        : new object?[] { "AUTH", Options.Password });
-                }
+                if (credentials != null) commands.Add(AuthCommand(credentials));
                 if (Options.ClientName != null) commands.Add(new object?[] { "CLIENT", "SETNAME", Options.ClientName });
             }
             if (Options.Database != 0) commands.Add(new object?[] { "SELECT", Options.Database });
@@ -139,6 +136,27 @@ namespace PSRedis.Protocol
             }
             if (first != null) throw first;
             CurrentDatabase = Options.Database;
+            _credentialVersion = credentialVersion;
+        }
+
+        private static object?[] AuthCommand(RedisCredentials credentials) =>
+            credentials.Username != null
+                ? new object?[] { "AUTH", credentials.Username, credentials.Password }
+                : new object?[] { "AUTH", credentials.Password };
+
+        /// <summary>
+        /// When the credential provider has given new credentials since this connection authenticated, AUTH with them
+        /// now, before the old ones expire, so that no command fails at the switch.
+        /// </summary>
+        public void Reauthenticate()
+        {
+            if (_stream == null || Options.CredentialProvider == null) return;
+            RedisCredentials? credentials = Options.Credentials.Current(out int version);
+            if (credentials == null || version == _credentialVersion) return;
+            SendCommand(AuthCommand(credentials));
+            RespValue reply = ReadResponse(errorsAsValues: true);
+            if (reply.IsError) throw HandshakeError(reply.AsString()!, "AUTH");
+            _credentialVersion = version;
         }
 
         private static RedisException HandshakeError(string message, string command)
@@ -331,6 +349,12 @@ namespace PSRedis.Protocol
             && (socketError.SocketErrorCode == SocketError.TimedOut || socketError.SocketErrorCode == SocketError.WouldBlock);
 
         public void CheckHealth()
+        {
+            CheckLiveness();
+            Reauthenticate();
+        }
+
+        private void CheckLiveness()
         {
             if (_stream == null) return;
             long idle = Stopwatch.GetTimestamp() - _lastUsed;

@@ -31,8 +31,20 @@ namespace PSRedis.Protocol
         public int Database { get; set; }
         /// <summary>ACL user name; null authenticates as the default user.</summary>
         public string? Username { get; set; }
-        /// <summary>Password or access token. Never printed, logged or put in an exception message.</summary>
-        public string? Password { get; set; }
+        /// <summary>
+        /// Password or access token. Write-only in public: the connection reads it, nothing else can, so no
+        /// serializer or Format-List of a reachable object shows it. Never printed, logged or put in an exception.
+        /// </summary>
+        public string? Password { internal get; set; }
+
+        /// <summary>
+        /// Asked for a user name and password on every new connection and again before they expire; live pooled
+        /// connections then re-authenticate. Takes precedence over <see cref="Username"/> and <see cref="Password"/>.
+        /// </summary>
+        public ICredentialProvider? CredentialProvider { get; set; }
+
+        /// <summary>True when connections authenticate (a password or a credential provider is set).</summary>
+        public bool HasCredentials => Password != null || CredentialProvider != null;
 
         /// <summary>Use TLS (rediss:// URLs).</summary>
         public bool UseTls { get; set; }
@@ -47,8 +59,8 @@ namespace PSRedis.Protocol
         public string? ClientCertificatePath { get; set; }
         /// <summary>PEM private key of the client certificate (ssl_keyfile).</summary>
         public string? ClientKeyPath { get; set; }
-        /// <summary>Password of a PFX client certificate file. Never printed.</summary>
-        public string? ClientCertificatePassword { get; set; }
+        /// <summary>Password of a PFX client certificate file. Write-only in public, like <see cref="Password"/>.</summary>
+        public string? ClientCertificatePassword { internal get; set; }
         /// <summary>A client certificate already loaded (takes precedence over the path).</summary>
         public X509Certificate2? ClientCertificate { get; set; }
 
@@ -77,8 +89,27 @@ namespace PSRedis.Protocol
         /// </summary>
         public static ConnectionOptions FromUrl(string url, Action<ConnectionOptions>? configure = null, int? db = null) => RedisUrl.Parse(url, configure, db);
 
+        private CredentialCache? _credentials;
+
+        /// <summary>The credentials connections made from these options use now (shared, so a refresh reaches every connection).</summary>
+        internal CredentialCache Credentials
+        {
+            get
+            {
+                CredentialCache? cache = _credentials;
+                if (cache != null) return cache;
+                System.Threading.Interlocked.CompareExchange(ref _credentials, new CredentialCache(this), null);
+                return _credentials!;
+            }
+        }
+
         /// <summary>A copy that can be changed without affecting this one.</summary>
-        public ConnectionOptions Clone() => (ConnectionOptions)MemberwiseClone();
+        public ConnectionOptions Clone()
+        {
+            var copy = (ConnectionOptions)MemberwiseClone();
+            copy._credentials = null; // a copy may get other credentials: it must not share the cache
+            return copy;
+        }
 
         /// <summary>
         /// True when a client built from <paramref name="other"/> would behave exactly as one built from these options:
@@ -93,6 +124,7 @@ namespace PSRedis.Protocol
                 && Database == other.Database
                 && Username == other.Username
                 && Password == other.Password
+                && ReferenceEquals(CredentialProvider, other.CredentialProvider)
                 && UseTls == other.UseTls
                 && TlsServerName == other.TlsServerName
                 && CertificateRequirement == other.CertificateRequirement
@@ -124,10 +156,10 @@ namespace PSRedis.Protocol
         {
             var sb = new StringBuilder();
             sb.Append(UnixSocketPath != null ? "unix://" : UseTls ? "rediss://" : "redis://");
-            if (Username != null || Password != null)
+            if (Username != null || HasCredentials)
             {
                 if (Username != null) sb.Append(Uri.EscapeDataString(Username));
-                if (Password != null) sb.Append(":***");
+                if (HasCredentials) sb.Append(":***");
                 sb.Append('@');
             }
             if (UnixSocketPath != null)

@@ -122,6 +122,33 @@ namespace PSRedis.Protocol
             return options;
         }
 
+        /// <summary>
+        /// <paramref name="url"/> with any password replaced by ***: in the user-info part and in a password= option.
+        /// Works on malformed URLs too, since those are what error records keep.
+        /// </summary>
+        public static string Redact(string url)
+        {
+            if (url == null) throw new ArgumentNullException(nameof(url));
+            int scheme = url.IndexOf("://", StringComparison.Ordinal);
+            int start = scheme < 0 ? 0 : scheme + 3;
+            string redacted = url;
+            int query = redacted.IndexOf('?', start);
+            if (query >= 0)
+            {
+                string[] pairs = redacted.Substring(query + 1).Split('&');
+                for (int i = 0; i < pairs.Length; i++)
+                {
+                    if (pairs[i].StartsWith("password=", StringComparison.OrdinalIgnoreCase)) pairs[i] = "password=***";
+                }
+                redacted = redacted.Substring(0, query + 1) + string.Join("&", pairs);
+            }
+            // The user info ends at the last '@' (a password may itself hold an unencoded '/', '?' or '@').
+            int at = redacted.LastIndexOf('@');
+            int colon = at > start ? redacted.IndexOf(':', start) : -1;
+            if (colon >= 0 && colon < at) redacted = redacted.Substring(0, colon + 1) + "***" + redacted.Substring(at);
+            return redacted;
+        }
+
         // ----- the parsed URL -------------------------------------------------------------------------
 
         private enum Scheme { Redis, Rediss, Unix }

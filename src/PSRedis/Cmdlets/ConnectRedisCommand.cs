@@ -72,6 +72,7 @@ namespace PSRedis.Cmdlets
 
         protected override void EndProcessing()
         {
+            SecretArguments.RedactUrl(MyInvocation, nameof(Url), Url);
             ConnectionOptions options = BuildOptions();
             string name = Name ?? RedisConnection.DefaultName(options);
             SessionConnections session = ConnectionRegistry.Current
@@ -90,7 +91,7 @@ namespace PSRedis.Cmdlets
             var details = new System.Collections.Generic.List<string>();
             if (options.UseTls) details.Add(options.CertificateRequirement == CertificateRequirement.None ? "TLS, certificate not checked" : "TLS");
             if (options.Username != null) details.Add("user " + options.Username);
-            else if (options.Password != null) details.Add("password");
+            else if (options.HasCredentials) details.Add("password");
             if (options.ConnectTimeout.HasValue) details.Add("timeout " + options.ConnectTimeout.Value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s");
             // options.ToString() masks the password; nothing here ever prints a secret.
             WriteVerbose("Connecting to " + options + (details.Count > 0 ? " (" + string.Join(", ", details) + ")" : string.Empty) + " as '" + name + "'.");

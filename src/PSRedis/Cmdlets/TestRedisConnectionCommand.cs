@@ -38,6 +38,7 @@ namespace PSRedis.Cmdlets
 
         protected override void ProcessRecord()
         {
+            SecretArguments.RedactUrl(MyInvocation, nameof(Url), Url);
             if (Timeout <= TimeSpan.Zero)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."),
