@@ -66,28 +66,69 @@ namespace PSRedis.Protocol
         internal override T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null)
         {
             if (args == null || args.Count == 0) throw new RedisDataException("A command needs at least one argument (its name).");
-            RespValue reply;
-            try
+            RetryPolicy policy = Options.Retry;
+            for (int failures = 0; ; failures++)
             {
-                reply = ExecuteOnce(args, blockFor);
+                bool sent = false;
+                RespValue reply;
+                try
+                {
+                    reply = ExecuteOnce(args, blockFor, ref sent);
+                }
+                catch (RedisException ex) when (failures < policy.Retries && RetryPolicy.IsTransient(ex, Options))
+                {
+                    if (sent && !CommandSafety.IsSafeToRepeat(args)) throw new RedisCommandInDoubtException(CommandName(args), ex);
+                    policy.Wait(failures + 1);
+                    continue;
+                }
+                catch (RedisException ex) when (sent && RetryPolicy.IsTransient(ex, Options) && !CommandSafety.IsSafeToRepeat(args))
+                {
+                    // Out of retries (or retrying is off): say plainly that the write may have happened.
+                    throw new RedisCommandInDoubtException(CommandName(args), ex);
+                }
+                if (reply.IsError)
+                {
+                    RedisException refusal = reply.ToException();
+                    // The server refused without applying anything (still loading, failing over): the same command
+                    // may go again after the backoff, whatever it is.
+                    if (failures < policy.Retries && RetryPolicy.IsTransientRefusal(refusal))
+                    {
+                        policy.Wait(failures + 1);
+                        continue;
+                    }
+                    throw refusal;
+                }
+                return parse(reply);
             }
-            catch (RedisTimeoutException) when (Options.RetryOnTimeout)
-            {
-                // redis-py's retry_on_timeout: one more attempt, on a fresh connection since the old one is broken.
-                reply = ExecuteOnce(args, blockFor);
-            }
-            return parse(reply);
         }
 
-        private RespValue ExecuteOnce(IReadOnlyList<object?> args, TimeSpan? blockFor)
+        internal static string CommandName(IReadOnlyList<object?> args)
+        {
+            object? first = args.Count > 0 ? args[0] : null;
+            string name = first as string ?? (first is byte[] b ? System.Text.Encoding.UTF8.GetString(b) : "?");
+            return name.ToUpperInvariant();
+        }
+
+        /// <summary>
+        /// One attempt; error replies come back as values. <paramref name="sent"/> turns true once the whole command
+        /// was handed to the socket: before that, nothing of it can have run (a command the server did not receive
+        /// in full is never executed), so any command may be tried again.
+        /// </summary>
+        private RespValue ExecuteOnce(IReadOnlyList<object?> args, TimeSpan? blockFor, ref bool sent)
         {
             IRedisConnection connection = ConnectionPool.GetConnection();
             try
             {
                 Prepare(connection);
                 connection.SendCommand(args);
-                if (blockFor.HasValue) return connection.ReadResponse(ReadTimeoutFor(blockFor.Value));
-                return connection.ReadResponse();
+                sent = true;
+                RespValue reply = blockFor.HasValue
+                    ? connection.ReadResponse(ReadTimeoutFor(blockFor.Value), errorsAsValues: true)
+                    : connection.ReadResponse(errorsAsValues: true);
+                // A primary demoted by a failover answers READONLY on connections made before it: the next attempt
+                // must connect anew, where the name (or Sentinel) leads to the new primary.
+                if (reply.IsError && reply.AsString()!.StartsWith("READONLY", StringComparison.Ordinal)) connection.Disconnect();
+                return reply;
             }
             finally
             {

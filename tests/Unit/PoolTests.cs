@@ -317,7 +317,7 @@ namespace PSRedis.Tests.Unit
             pool.GetConnection();
 
             var clock = Stopwatch.StartNew();
-            var ex = Assert.Throws<RedisConnectionException>(() => pool.GetConnection());
+            var ex = Assert.Throws<RedisPoolExhaustedException>(() => pool.GetConnection());
             clock.Stop();
 
             Assert.Equal("Too many connections", ex.Message);
@@ -374,7 +374,7 @@ namespace PSRedis.Tests.Unit
             pool.GetConnection();
 
             var clock = Stopwatch.StartNew();
-            var ex = Assert.Throws<RedisConnectionException>(() => pool.GetConnection());
+            var ex = Assert.Throws<RedisPoolExhaustedException>(() => pool.GetConnection());
             clock.Stop();
 
             Assert.Equal("No connection available.", ex.Message);
@@ -389,7 +389,7 @@ namespace PSRedis.Tests.Unit
             using var pool = new BlockingConnectionPool(new ConnectionOptions(), 1, TimeSpan.Zero, factory.Make);
             pool.GetConnection();
             var clock = Stopwatch.StartNew();
-            Assert.Throws<RedisConnectionException>(() => pool.GetConnection());
+            Assert.Throws<RedisPoolExhaustedException>(() => pool.GetConnection());
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
         }
 

@@ -255,11 +255,24 @@ namespace PSRedis.Tests.Unit
         }
 
         [Fact]
+        public void RetryCountAndBackoffComeFromTheUrl()
+        {
+            ConnectionOptions o = RedisUrl.Parse("redis://h?retries=5&retry_backoff=0.2");
+            Assert.Equal(5, o.Retry.Retries);
+            Assert.Equal(TimeSpan.FromMilliseconds(200), o.Retry.BackoffBase);
+            Assert.Equal(TimeSpan.FromSeconds(8), o.Retry.BackoffCap);
+            Assert.Equal(0, RedisUrl.Parse("redis://h?retries=0").Retry.Retries);
+            Assert.Equal(RetryPolicy.Default.Retries, RedisUrl.Parse("redis://h").Retry.Retries);
+            Assert.Contains("retries", Assert.Throws<ArgumentException>(() => RedisUrl.Parse("redis://h?retries=-1")).Message);
+            Assert.Contains("retry_backoff", Assert.Throws<ArgumentException>(() => RedisUrl.Parse("redis://h?retry_backoff=soon")).Message);
+        }
+
+        [Fact]
         public void OptionNames_AreRedisPyNames()
         {
             Assert.Equal(
                 new[] { "db", "username", "password", "client_name", "socket_timeout", "socket_connect_timeout", "socket_keepalive",
-                        "retry_on_timeout", "health_check_interval", "max_connections", "timeout", "protocol", "ssl_cert_reqs",
+                        "retries", "retry_backoff", "retry_on_timeout", "health_check_interval", "max_connections", "timeout", "protocol", "ssl_cert_reqs",
                         "ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_check_hostname" },
                 RedisUrl.OptionNames);
         }

@@ -200,6 +200,10 @@ namespace PSRedis.Protocol
             {
                 // The server went away, which is what SHUTDOWN is for.
             }
+            catch (RedisCommandInDoubtException ex) when (ex.InnerException is RedisConnectionException)
+            {
+                // The same, seen by the retry policy: the connection closed after SHUTDOWN was sent.
+            }
         }
 
         /// <summary>SLAVEOF host port: makes the server a replica of that master; with no arguments, SLAVEOF NO ONE (back to master).</summary>

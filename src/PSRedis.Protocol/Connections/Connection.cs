@@ -19,7 +19,6 @@ namespace PSRedis.Protocol
     {
         private static readonly object[] PingCommand = { "PING" };
         // Past this idle time a pooled socket is polled before use, to find servers that closed it meanwhile.
-        private static readonly long StaleCheckTicks = Stopwatch.Frequency;
 
         private Socket? _socket;
         private Stream? _stream;
@@ -225,7 +224,48 @@ namespace PSRedis.Protocol
             FlushOrFail(writer);
         }
 
+        /// <summary>
+        /// True on a connection whose pushes are its replies (a RESP3 subscriber reads messages as pushes). Everywhere
+        /// else a push (CLIENT TRACKING invalidations, a stray message) is not the reply to any command: it goes to
+        /// <see cref="ConnectionOptions.PushHandler"/> and the next frame is read, so replies never shift by one.
+        /// </summary>
+        public bool PushesAreReplies { get; set; }
+
         public RespValue ReadResponse(bool errorsAsValues = false)
+        {
+            while (true)
+            {
+                RespValue reply = ReadFrame(errorsAsValues);
+                if (!IsOutOfBandPush(reply)) return reply;
+                HandOver(reply);
+            }
+        }
+
+        private bool IsOutOfBandPush(RespValue reply) => reply.Type == RespType.Push && !PushesAreReplies;
+
+        private void HandOver(RespValue push)
+        {
+            Action<RespValue>? handler = Options.PushHandler;
+            if (handler == null)
+            {
+                Trace.WriteLine("PSRedis: dropped a RESP3 push from " + Options.Endpoint + " (" + PushKind(push) + "): no push handler is set.");
+                return;
+            }
+            try
+            {
+                handler(push);
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                // The reply that follows is still on the wire: a failing handler must not cost the caller its reply.
+                Trace.TraceError("PSRedis: the push handler failed on a " + PushKind(push) + " push from " + Options.Endpoint + ": " + ex);
+            }
+        }
+
+        private static string PushKind(RespValue push) =>
+            push.Items.Count > 0 ? push.Items[0].AsString() ?? "?" : "empty";
+
+        private RespValue ReadFrame(bool errorsAsValues)
         {
             RespReader reader = _reader ?? throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
             RespValue reply;
@@ -278,8 +318,15 @@ namespace PSRedis.Protocol
         /// <summary>Reads the next reply if one arrives within <paramref name="timeout"/>; null otherwise (pub/sub polling).</summary>
         public RespValue? TryReadResponse(TimeSpan timeout)
         {
-            if (!PollReply(timeout)) return null;
-            return ReadResponse(errorsAsValues: true);
+            long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+            while (true)
+            {
+                long left = deadline - Stopwatch.GetTimestamp();
+                if (!PollReply(TimeSpan.FromSeconds(Math.Max(0, left) / (double)Stopwatch.Frequency))) return null;
+                RespValue reply = ReadFrame(errorsAsValues: true);
+                if (!IsOutOfBandPush(reply)) return reply;
+                HandOver(reply);
+            }
         }
 
         public void SetCancellation(Func<bool>? isCancelled)
@@ -358,7 +405,10 @@ namespace PSRedis.Protocol
         {
             if (_stream == null) return;
             long idle = Stopwatch.GetTimestamp() - _lastUsed;
-            if (_reader!.HasBufferedData || (idle > StaleCheckTicks && IsClosedByPeer()))
+            // Polled before every use, however recent the last: a server that closed the connection a moment ago (idle
+            // timeout, CLIENT KILL, failover) is found here, before the command is sent, so it goes on a new connection
+            // instead of failing (it costs one poll call, about a microsecond).
+            if (!OnlyPushesWaiting() || IsClosedByPeer())
             {
                 // Left-over bytes or a peer that hung up: this socket cannot serve the next command.
                 Disconnect();
@@ -390,6 +440,22 @@ namespace PSRedis.Protocol
             string? text = reply.Type == RespType.Array || reply.Type == RespType.Push ? reply.Items[0].AsString() : reply.AsString();
             if (!string.Equals(text, "PONG", StringComparison.OrdinalIgnoreCase))
                 throw new RedisConnectionException("Bad response from PING health check: " + reply.Describe());
+        }
+
+        /// <summary>
+        /// True when nothing but RESP3 pushes waits to be read on this idle connection (they are handed over here).
+        /// Anything else waiting is a reply nobody asked for: the stream is out of step.
+        /// </summary>
+        private bool OnlyPushesWaiting()
+        {
+            while (_reader!.HasBufferedData || (Options.Protocol == 3 && _socket!.Available > 0))
+            {
+                if (Options.Protocol != 3 || PushesAreReplies) return false;
+                RespValue frame = ReadFrame(errorsAsValues: true);
+                if (!IsOutOfBandPush(frame)) return false;
+                HandOver(frame);
+            }
+            return true;
         }
 
         private bool IsClosedByPeer()

@@ -1,4 +1,5 @@
 using System;
+using PSRedis.Protocol.Resp;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
@@ -69,14 +70,24 @@ namespace PSRedis.Protocol
         /// <summary>Time allowed for each read and write. Finite by default so no call can hang; null waits forever.</summary>
         public TimeSpan? SocketTimeout { get; set; } = TimeSpan.FromSeconds(30);
         public bool SocketKeepAlive { get; set; }
-        /// <summary>After a timeout, reconnect and send the command once more (redis-py retry_on_timeout).</summary>
+        /// <summary>Timeouts count as transient failures for <see cref="Retry"/> (redis-py retry_on_timeout); off, a timeout is never retried.</summary>
         public bool RetryOnTimeout { get; set; }
+        /// <summary>
+        /// How transient failures are retried (see <see cref="RetryPolicy"/>): by default 3 retries with jittered
+        /// exponential backoff; a command that may already have been applied is repeated only when that is harmless.
+        /// </summary>
+        public RetryPolicy Retry { get; set; } = RetryPolicy.Default;
         /// <summary>PING a connection before use when it has been idle longer than this. Zero turns it off.</summary>
         public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.Zero;
         /// <summary>Sent with CLIENT SETNAME on every new connection.</summary>
         public string? ClientName { get; set; }
         /// <summary>RESP protocol version: 2 (default) or 3 (HELLO 3 on connect).</summary>
         public int Protocol { get; set; } = 2;
+        /// <summary>
+        /// Receives the RESP3 pushes that are not replies (CLIENT TRACKING invalidations), on the thread that was
+        /// reading a reply when the push arrived; keep it short. Unset, pushes are dropped with a trace line.
+        /// </summary>
+        public Action<RespValue>? PushHandler { get; set; }
         /// <summary>Most connections a pool built from these options may open; null means no limit (BlockingConnectionPool: 50).</summary>
         public int? MaxConnections { get; set; }
         /// <summary>How long a BlockingConnectionPool waits for a free connection; null waits forever.</summary>
@@ -138,6 +149,9 @@ namespace PSRedis.Protocol
                 && SocketTimeout == other.SocketTimeout
                 && SocketKeepAlive == other.SocketKeepAlive
                 && RetryOnTimeout == other.RetryOnTimeout
+                && Retry.Retries == other.Retry.Retries
+                && Retry.BackoffBase == other.Retry.BackoffBase
+                && Retry.BackoffCap == other.Retry.BackoffCap
                 && HealthCheckInterval == other.HealthCheckInterval
                 && ClientName == other.ClientName
                 && Protocol == other.Protocol

@@ -70,7 +70,7 @@ namespace PSRedis.Protocol
                         _created++;
                         break;
                     }
-                    if (!wait) throw new RedisConnectionException(exhaustedMessage);
+                    if (!wait) throw new RedisPoolExhaustedException(exhaustedMessage);
 
                     if (timeout == null)
                     {
@@ -79,7 +79,7 @@ namespace PSRedis.Protocol
                     }
                     clock ??= Stopwatch.StartNew();
                     TimeSpan remaining = timeout.Value - clock.Elapsed;
-                    if (remaining <= TimeSpan.Zero) throw new RedisConnectionException(exhaustedMessage);
+                    if (remaining <= TimeSpan.Zero) throw new RedisPoolExhaustedException(exhaustedMessage);
                     // Monitor.Wait rejects spans beyond int.MaxValue ms; waking early just loops round.
                     Monitor.Wait(_lock, remaining.TotalMilliseconds >= int.MaxValue ? int.MaxValue : (int)Math.Ceiling(remaining.TotalMilliseconds));
                 }

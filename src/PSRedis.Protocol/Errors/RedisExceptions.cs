@@ -19,6 +19,32 @@ namespace PSRedis.Protocol
         public RedisConnectionException(string message, Exception? innerException) : base(message, innerException) { }
     }
 
+    /// <summary>Every connection of a pool with a size limit was in use, and none came free in time.</summary>
+    public class RedisPoolExhaustedException : RedisConnectionException
+    {
+        public RedisPoolExhaustedException(string message) : base(message) { }
+    }
+
+    /// <summary>
+    /// The connection failed after the command was sent, so it may or may not have been applied; it was not sent again
+    /// because running it twice is not harmless (an INCR, a push, a script). The inner exception is the failure. Read
+    /// the data back to see whether it took effect before trying again.
+    /// </summary>
+    public class RedisCommandInDoubtException : RedisException
+    {
+        public RedisCommandInDoubtException(string command, Exception failure, string? where = null)
+            : base(command + (where == null ? "" : " " + where) + " may or may not have been applied: " + TrimPeriod(failure.Message)
+                + " after it was sent, and it was not sent again because running it twice is not harmless. Check the data before retrying.", failure)
+        {
+            Command = command;
+        }
+
+        /// <summary>The command's name (never its arguments).</summary>
+        public string Command { get; }
+
+        private static string TrimPeriod(string message) => message.TrimEnd('.', ' ');
+    }
+
     /// <summary>The server rejected the credentials (AuthenticationError).</summary>
     public class RedisAuthenticationException : RedisConnectionException
     {

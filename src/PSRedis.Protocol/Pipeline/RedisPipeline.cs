@@ -16,8 +16,9 @@ namespace PSRedis.Protocol
     /// Without a transaction a pipeline can also stream: <see cref="Send"/> writes what is queued and
     /// <see cref="Receive"/> reads replies later, on the connection it then holds, so a bulk writer keeps one batch on
     /// the wire while it gathers the next. Every way of running a pipeline shares one set of rules: replies are parsed
-    /// as they are read and errors stay in their command's slot; a timeout is retried once on a fresh connection with
-    /// <see cref="ConnectionOptions.RetryOnTimeout"/>; a connection whose reply stream is in doubt (an I/O failure, a
+    /// as they are read and errors stay in their command's slot; a lost connection (and a timeout with
+    /// <see cref="ConnectionOptions.RetryOnTimeout"/>) is retried by <see cref="ConnectionOptions.Retry"/> on a fresh
+    /// connection, re-sending the unanswered commands only when each is harmless to repeat; a connection whose reply stream is in doubt (an I/O failure, a
     /// stop, abandoned replies that cannot be read) is closed, never handed back to the pool in use.
     /// </para>
     /// Not thread-safe: one pipeline per thread; only <see cref="RequestStop"/> may be called from another thread.
@@ -34,6 +35,8 @@ namespace PSRedis.Protocol
         // Held while replies are outstanding, or from Watch until Execute/Reset: WATCH lives on one connection.
         private IRedisConnection? _connection;
         private bool _watching;
+        // True once MULTI ... EXEC of the current attempt was handed to the socket: from then on it may have run.
+        private bool _transactionSent;
         private bool _explicitMulti;
         // Absolute positions in _queue: commands written to the connection, and replies read.
         private int _sent;
@@ -239,6 +242,22 @@ namespace PSRedis.Protocol
         {
             if (IsTransaction || _explicitMulti)
                 throw new InvalidOperationException("Send and Receive stream a plain pipeline; a transaction runs with Execute.");
+            for (int failures = 0; ; failures++)
+            {
+                bool mayHaveReached = Outstanding > 0;
+                try
+                {
+                    return SendOnce(ref mayHaveReached);
+                }
+                catch (RedisException ex)
+                {
+                    if (!Resendable(ex, failures, mayHaveReached)) throw;
+                }
+            }
+        }
+
+        private int SendOnce(ref bool mayHaveReached)
+        {
             int count = Pending;
             if (count == 0) return 0;
             if (_scripts.Count > 0)
@@ -250,6 +269,8 @@ namespace PSRedis.Protocol
             IRedisConnection connection = EnsureConnection();
             try
             {
+                // From here part of the batch may reach the server even if the write fails later on.
+                mayHaveReached = true;
                 connection.SendCommands(Unsent());
             }
             catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException)
@@ -262,16 +283,53 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>
+        /// After a failure that closed the connection: true when the unanswered commands should go again on a new one
+        /// (a transient failure, retries left, and each of them harmless to repeat if it may have reached the server),
+        /// after the backoff. Otherwise false, or a <see cref="RedisCommandInDoubtException"/> naming the first
+        /// unanswered command that may have been applied and cannot be repeated.
+        /// </summary>
+        private bool Resendable(RedisException failure, int failures, bool mayHaveReached)
+        {
+            RetryPolicy policy = _client.Options.Retry;
+            int doubtful = mayHaveReached ? FirstUnsafeUnanswered() : -1;
+            if (failures < policy.Retries && RetryPolicy.IsTransient(failure, _client.Options) && doubtful < 0)
+            {
+                DiscardConnection();
+                _sent = _received;
+                policy.Wait(failures + 1, _isStopRequested ??= () => _stopRequested);
+                return true;
+            }
+            if (doubtful >= 0 && RetryPolicy.IsTransient(failure, _client.Options))
+            {
+                throw new RedisCommandInDoubtException(RedisClient.CommandName(_queue[doubtful].Args), failure,
+                    "(command " + (doubtful + 1).ToString(CultureInfo.InvariantCulture) + " of the batch)");
+            }
+            return false;
+        }
+
+        private int FirstUnsafeUnanswered()
+        {
+            int end = _queue.Count;
+            for (int i = _received; i < end; i++)
+            {
+                if (!CommandSafety.IsSafeToRepeat(_queue[i].Args)) return i;
+            }
+            return -1;
+        }
+
+        /// <summary>
         /// Reads replies in order until at most <paramref name="maxOutstanding"/> are still outstanding, handing each to
         /// <paramref name="onReply"/> (which may be null to drop them) as soon as it is read. The connection goes back to
-        /// the pool once nothing is queued or outstanding. A timeout is retried once on a fresh connection (re-sending the
-        /// unanswered commands) when <see cref="ConnectionOptions.RetryOnTimeout"/> is set; any other failure closes the
-        /// connection and is thrown. After <see cref="RequestStop"/> it throws <see cref="OperationCanceledException"/>.
+        /// the pool once nothing is queued or outstanding. A failure closes the connection; a transient one is retried
+        /// as <see cref="ConnectionOptions.Retry"/> says (the unanswered commands go again on a fresh connection when each
+        /// is harmless to repeat, see <see cref="CommandSafety"/>), otherwise it is thrown, as a
+        /// <see cref="RedisCommandInDoubtException"/> when an unanswered command may have been applied. After
+        /// <see cref="RequestStop"/> it throws <see cref="OperationCanceledException"/>.
         /// </summary>
         public void Receive(int maxOutstanding, Action<PipelineReply>? onReply)
         {
             if (maxOutstanding < 0) throw new ArgumentOutOfRangeException(nameof(maxOutstanding));
-            bool retried = false;
+            int failures = 0;
             while (Outstanding > maxOutstanding)
             {
                 IRedisConnection connection = _connection ?? throw new InvalidOperationException("No connection holds the outstanding replies.");
@@ -281,18 +339,14 @@ namespace PSRedis.Protocol
                 {
                     reply = ReadReply(connection, _queue[index].BlockFor);
                 }
-                catch (RedisTimeoutException) when (!retried && _client.Options.RetryOnTimeout)
-                {
-                    // redis-py's retry_on_timeout: the unanswered commands once more, on a fresh connection.
-                    retried = true;
-                    DiscardConnection();
-                    _sent = _received;
-                    Send();
-                    continue;
-                }
                 catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException || ex is OperationCanceledException)
                 {
                     DiscardConnection();
+                    if (ex is RedisException failure && !_stopRequested && Resendable(failure, failures++, mayHaveReached: true))
+                    {
+                        Send();
+                        continue;
+                    }
                     throw;
                 }
                 _received++;
@@ -413,22 +467,43 @@ namespace PSRedis.Protocol
         private void ExecuteTransaction(Action<PipelineReply> onReply)
         {
             if (Outstanding > 0) throw new InvalidOperationException("A transaction cannot follow commands sent with Send.");
-            try
+            RetryPolicy policy = _client.Options.Retry;
+            for (int failures = 0; ; failures++)
             {
-                ExecuteTransactionOn(EnsureConnection(), onReply);
-            }
-            catch (Exception ex) when ((ex is RedisConnectionException || ex is RedisTimeoutException) && !(ex is RedisAuthenticationException))
-            {
-                if (_watching)
+                _transactionSent = false;
+                try
                 {
-                    // The WATCH died with the connection, so success can no longer be guaranteed: the caller retries.
-                    throw new RedisWatchException("A connection error occurred while watching one or more keys: " + ex.Message, ex);
+                    ExecuteTransactionOn(EnsureConnection(), onReply);
+                    return;
                 }
-                if (!(ex is RedisTimeoutException) || !_client.Options.RetryOnTimeout) throw;
-                // redis-py's retry_on_timeout: once more, on a fresh connection (the broken one is discarded).
-                ReleaseConnection();
-                ExecuteTransactionOn(EnsureConnection(), onReply);
+                catch (Exception ex) when ((ex is RedisConnectionException || ex is RedisTimeoutException) && !(ex is RedisAuthenticationException))
+                {
+                    if (_watching)
+                    {
+                        // The WATCH died with the connection, so success can no longer be guaranteed: the caller retries.
+                        throw new RedisWatchException("A connection error occurred while watching one or more keys: " + ex.Message, ex);
+                    }
+                    DiscardConnection();
+                    // MULTI/EXEC runs all or nothing, so the whole transaction is repeated, or none of it.
+                    bool harmless = !_transactionSent || CommandSafety.AreSafeToRepeat(QueuedArgs());
+                    if (failures < policy.Retries && RetryPolicy.IsTransient(ex, _client.Options) && harmless)
+                    {
+                        policy.Wait(failures + 1, _isStopRequested ??= () => _stopRequested);
+                        continue;
+                    }
+                    if (!harmless && RetryPolicy.IsTransient(ex, _client.Options))
+                    {
+                        throw new RedisCommandInDoubtException("EXEC", ex,
+                            "(the transaction of " + _queue.Count.ToString(CultureInfo.InvariantCulture) + " commands)");
+                    }
+                    throw;
+                }
             }
+        }
+
+        private IEnumerable<IReadOnlyList<object?>> QueuedArgs()
+        {
+            for (int i = 0; i < _queue.Count; i++) yield return _queue[i].Args;
         }
 
         private void ExecuteTransactionOn(IRedisConnection connection, Action<PipelineReply> onReply)
@@ -439,6 +514,7 @@ namespace PSRedis.Protocol
             RespValue exec;
             try
             {
+                _transactionSent = true;
                 connection.SendCommands(TransactionCommands());
                 RespValue multi = connection.ReadResponse(errorsAsValues: true);
                 if (multi.IsError) errors.Add(ErrorFor(multi, -1));

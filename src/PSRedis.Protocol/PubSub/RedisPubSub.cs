@@ -53,7 +53,8 @@ namespace PSRedis.Protocol
         internal RedisPubSub(ConnectionOptions options, bool ignoreSubscribeMessages)
         {
             if (options == null) throw new ArgumentNullException(nameof(options));
-            _connection = new Connection(options);
+            // In RESP3 a subscriber's messages and confirmations arrive as pushes: here they are the replies.
+            _connection = new Connection(options) { PushesAreReplies = true };
             IgnoreSubscribeMessages = ignoreSubscribeMessages;
         }
 

@@ -67,6 +67,25 @@ namespace PSRedis.Cmdlets
         [SecondsTransformation]
         public TimeSpan Timeout { get; set; }
 
+        /// <summary>RESP protocol version: 2 or 3 (HELLO 3); default 2, or the URL's ?protocol=.</summary>
+        [Parameter]
+        [ValidateSet("2", "3")]
+        public int Protocol { get; set; }
+
+        /// <summary>How many times a transient failure is retried (default 3; 0 turns retrying off).</summary>
+        [Parameter]
+        [ValidateRange(0, 100)]
+        public int RetryCount { get; set; }
+
+        /// <summary>The first wait between attempts (seconds or a TimeSpan; default 0.05 s), doubling with jitter.</summary>
+        [Parameter]
+        [SecondsTransformation]
+        public TimeSpan RetryBackoff { get; set; }
+
+        /// <summary>Retry timeouts too (redis-py retry_on_timeout); a command that may have run is still repeated only when harmless.</summary>
+        [Parameter]
+        public SwitchParameter RetryOnTimeout { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -171,6 +190,20 @@ namespace PSRedis.Cmdlets
                 options.CheckHostname = false;
             }
             if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxConnections))) options.MaxConnections = MaxConnections;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Protocol))) options.Protocol = Protocol;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(RetryCount)))
+                options.Retry = new RetryPolicy(RetryCount, options.Retry.BackoffBase, options.Retry.BackoffCap);
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(RetryBackoff)))
+            {
+                if (RetryBackoff < TimeSpan.Zero)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentOutOfRangeException(nameof(RetryBackoff), "The retry backoff cannot be negative."),
+                        ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, RetryBackoff));
+                }
+                options.Retry = new RetryPolicy(options.Retry.Retries, RetryBackoff);
+            }
+            if (RetryOnTimeout) options.RetryOnTimeout = true;
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)))
             {
                 if (Timeout <= TimeSpan.Zero)

@@ -15,6 +15,7 @@ namespace PSRedis
         public const string AuthenticationFailed = "PSRedis.AuthenticationFailed";
         public const string CommandNotAllowed = "PSRedis.CommandNotAllowed";
         public const string ConflictingOptions = "PSRedis.ConflictingOptions";
+        public const string CommandInDoubt = "PSRedis.CommandInDoubt";
         public const string ConnectionClosed = "PSRedis.ConnectionClosed";
         public const string ConnectionFailed = "PSRedis.ConnectionFailed";
         public const string ConnectionNotFound = "PSRedis.ConnectionNotFound";
@@ -67,6 +68,7 @@ namespace PSRedis
         public static bool IsConnectionLevel(Exception exception) =>
             exception is RedisConnectionException
             || exception is RedisTimeoutException
+            || exception is RedisCommandInDoubtException
             || exception is RedisInvalidResponseException
             || exception is ObjectDisposedException;
 
@@ -79,6 +81,8 @@ namespace PSRedis
             {
                 case RedisAuthenticationException _:
                     id = ErrorIds.AuthenticationFailed; category = ErrorCategory.AuthenticationError; break;
+                case RedisCommandInDoubtException _:
+                    id = ErrorIds.CommandInDoubt; category = ErrorCategory.ConnectionError; break;
                 case RedisConnectionException _:
                     id = ErrorIds.ConnectionFailed; category = ErrorCategory.ConnectionError; break;
                 case RedisTimeoutException _:

@@ -49,16 +49,24 @@ namespace PSRedis.Tests.Integration.Client
             Assert.Equal(before + 1, PingCalls(observer));
         }
 
-        [Fact]
-        public void ConnectionKilledRightBeforeUseIsAConnectionErrorAndThePoolRecovers()
+        [Theory]
+        [InlineData(0)]
+        [InlineData(3)]
+        public void ConnectionKilledRightBeforeUseIsReplacedAndTheCommandRunsOnce(int retries)
         {
-            using RedisClient client = RedisClient.FromUrl(_fixture.Url);
+            using RedisClient client = RedisClient.FromUrl(_fixture.Url, o => o.Retry = new RetryPolicy(retries, TimeSpan.FromMilliseconds(10)));
             using RedisClient admin = RedisClient.FromUrl(_fixture.Url);
-            long id = ClientId(client);
-            admin.ExecuteCommand("CLIENT", "KILL", "ID", id);
-            // Used at once (no idle time to detect it), the dead socket fails the command, as in redis-py.
-            Assert.ThrowsAny<RedisConnectionException>(() => client.Get("it:killed"));
-            Assert.True(client.Ping());
+            string counter = "it:killed:" + Guid.NewGuid().ToString("N");
+            for (int round = 1; round <= 20; round++)
+            {
+                long id = ClientId(client);
+                Assert.Equal(1L, admin.ExecuteCommand("CLIENT", "KILL", "ID", id));
+                // Used at once, well within a second of the kill: the closed socket is found before INCR is sent, so
+                // INCR goes on a new connection (whatever the retry policy) and runs exactly once.
+                Assert.Equal(round, client.Incr(counter));
+                Assert.NotEqual(id, ClientId(client));
+            }
+            Assert.Equal("20", admin.Get(counter));
             Assert.Equal(1, ((ConnectionPool)client.ConnectionPool).CreatedCount);
         }
 

@@ -91,7 +91,8 @@ namespace PSRedis.Tests.Unit.Faults
                 if (c[0] == "ECHO" && Interlocked.Increment(ref echoes) == 3) return false; // close mid-stream
                 return Echo(c, s);
             });
-            using RedisClient client = FaultTests.ClientFor(server);
+            // Without retries: the unanswered ECHOs are harmless to repeat, so the default policy would re-send them.
+            using RedisClient client = FaultTests.ClientFor(server, o => o.Retry = RetryPolicy.None);
             var pool = (ConnectionPool)client.ConnectionPool;
             var seen = new List<object?>();
             using (RedisPipeline pipe = client.Pipeline(transaction: false))
