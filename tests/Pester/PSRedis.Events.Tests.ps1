@@ -118,6 +118,58 @@ Describe 'Messages with -Action' {
     }
 }
 
+Describe 'Outages' {
+    # Each test stops a server of its own; the file's shared server is never touched.
+    AfterEach {
+        Get-EventSubscriber | Where-Object SourceIdentifier -like 'pester-*' | Unregister-Event
+        Get-Event | Where-Object SourceIdentifier -like 'pester-*' | Remove-Event
+        Get-Job | Where-Object Name -like 'pester-*' | Remove-Job -Force
+        if ($script:OutageServer) { Stop-TestRedisServer $script:OutageServer; $script:OutageServer = $null }
+        # Connect-Redis made the outage servers' connections the default: close them, and make the file's own the default again.
+        Get-RedisConnection | Where-Object Name -in 'pester-restart', 'pester-restart-publisher', 'pester-maxretry' | Disconnect-Redis
+        $null = Connect-Redis -Url $RedisUrl -Name pester-events
+    }
+
+    It 'survives a server restart: events arrive after it, with one Disconnected and one Reconnected event' {
+        $script:OutageServer = Start-TestRedisServer -Tag restart -Private
+        $port = ([uri]$OutageServer.Url).Port
+        $c = Connect-Redis -Url $OutageServer.Url -Name pester-restart -PassThru
+        Register-RedisEvent -Channel "${Prefix}up" -SourceIdentifier pester-restart -Connection $c
+
+        Stop-TestRedisServer $OutageServer
+        Wait-Until { Get-Event -SourceIdentifier pester-restart.Disconnected -ErrorAction SilentlyContinue } | Should -BeTrue
+        $script:OutageServer = Start-TestRedisServer -Tag restart -Port $port
+        Wait-Until { Get-Event -SourceIdentifier pester-restart.Reconnected -ErrorAction SilentlyContinue } -Seconds 20 | Should -BeTrue
+
+        $publisher = Connect-Redis -Url $OutageServer.Url -Name pester-restart-publisher -PassThru
+        Publish-RedisMessage -Channel "${Prefix}up" -Message 'after the restart' -Connection $publisher -PassThru | Should -Be 1
+        (Wait-Event -SourceIdentifier pester-restart -Timeout 10).SourceEventArgs.Message | Should -Be 'after the restart'
+        @(Get-Event -SourceIdentifier pester-restart.Disconnected).Count | Should -Be 1
+        @(Get-Event -SourceIdentifier pester-restart.Reconnected).Count | Should -Be 1
+        @(Get-Event -SourceIdentifier pester-restart.Error -ErrorAction SilentlyContinue).Count | Should -Be 0
+        (Get-EventSubscriber -SourceIdentifier pester-restart).SourceObject.IsRunning | Should -BeTrue
+    }
+
+    It 'ends an -Action subscription after -MaxRetry failed attempts, with one last Error event' {
+        $script:OutageServer = Start-TestRedisServer -Tag maxretry -Private
+        $c = Connect-Redis -Url $OutageServer.Url -Name pester-maxretry -PassThru
+        $job = Register-RedisEvent -Channel "${Prefix}gone" -SourceIdentifier pester-maxretry -Connection $c -MaxRetry 2 -Action { }
+
+        Stop-TestRedisServer $OutageServer # for good
+        Wait-Until { Get-Event -SourceIdentifier pester-maxretry.Error -ErrorAction SilentlyContinue } | Should -BeTrue
+        # The subscriber is unregistered and its job stopped, not left listed while receiving nothing.
+        Wait-Until { -not (Get-EventSubscriber -SourceIdentifier pester-maxretry -ErrorAction SilentlyContinue) } -Seconds 5 | Should -BeTrue
+        $job.State | Should -Be 'Stopped'
+        $errors = @(Get-Event -SourceIdentifier pester-maxretry.Error)
+        $errors.Count | Should -Be 1
+        $errors[0].SourceEventArgs.ReaderStopped | Should -BeTrue
+        $errors[0].SourceEventArgs.Exception.Message | Should -BeLike '*after 2 attempts*'
+        @(Get-Event -SourceIdentifier pester-maxretry.Disconnected).Count | Should -Be 1
+        # The hidden subscriber that ended it is gone too.
+        Get-EventSubscriber -Force | Where-Object SourceIdentifier -like 'PSRedis.SubscriptionEnd.*' | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Lua scripts' {
     It 'runs a script with keys and arguments' {
         $r = Invoke-RedisScript -Script "redis.call('SET', KEYS[1], ARGV[1]); return {KEYS[1], tonumber(ARGV[2]) + 1}" -Key "${Prefix}s1" -ArgumentList 'v1', 41

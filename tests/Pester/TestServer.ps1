@@ -29,16 +29,17 @@ function Import-PSRedisUnderTest {
 
 # Returns @{ Url; Process } where Process is $null when $env:REDIS_TEST_URL names the server.
 # -Private always starts a server (for tests that flush, or need -Password or other -ArgumentList settings).
+# -Port starts it on that port (implies -Private), e.g. the port of a server just stopped, to play a restart.
 function Start-TestRedisServer {
-    param([Parameter(Mandatory)] [string] $Tag, [string[]] $ArgumentList = @(), [string] $Password, [switch] $Private)
-    if ($env:REDIS_TEST_URL -and -not $Private) {
+    param([Parameter(Mandatory)] [string] $Tag, [string[]] $ArgumentList = @(), [string] $Password, [switch] $Private, [int] $Port)
+    if ($env:REDIS_TEST_URL -and -not $Private -and -not $Port) {
         return [pscustomobject]@{ Url = $env:REDIS_TEST_URL; Process = $null }
     }
     $redisServer = Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $redisServer) {
         throw 'The Pester suites need redis-server on PATH (apt-get install redis-server, brew install redis), or $env:REDIS_TEST_URL naming a server.'
     }
-    $port = Get-FreeTcpPort
+    $port = if ($Port) { $Port } else { Get-FreeTcpPort }
     $log = Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-$Tag-$port.log"
     $process = Start-Process -FilePath $redisServer.Source -PassThru -RedirectStandardOutput $log `
         -ArgumentList (@('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') + $ArgumentList +

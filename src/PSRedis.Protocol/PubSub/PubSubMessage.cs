@@ -68,10 +68,54 @@ namespace PSRedis.Protocol
             ReaderStopped = readerStopped;
         }
 
-        /// <summary>What went wrong: a lost connection that could not be restored, an error reply, or an exception from a MessageReceived handler.</summary>
+        /// <summary>
+        /// What went wrong: reconnecting stopped at its limit, a server refusing a reconnect (once per outage), an error
+        /// reply, or an exception from an event handler.
+        /// </summary>
         public Exception Exception { get; }
 
-        /// <summary>True when the background reader stopped because of it (reconnecting failed every attempt).</summary>
+        /// <summary>True when the background reader stopped because of it (MaxReconnectAttempts reconnect attempts failed in a row).</summary>
         public bool ReaderStopped { get; }
+
+        /// <summary>The exception's message.</summary>
+        public override string ToString() => Exception.Message;
+    }
+
+    /// <summary>A <see cref="RedisPubSub"/> lost its connection; it reconnects by itself.</summary>
+    public sealed class PubSubDisconnectedEventArgs : EventArgs
+    {
+        /// <summary>Wraps the cause of the loss.</summary>
+        public PubSubDisconnectedEventArgs(Exception exception)
+        {
+            Exception = exception ?? throw new ArgumentNullException(nameof(exception));
+        }
+
+        /// <summary>Why the connection counts as lost: closed by the server, a failed read or write, or a health check without answer.</summary>
+        public Exception Exception { get; }
+
+        /// <summary>The cause's message.</summary>
+        public override string ToString() => Exception.Message;
+    }
+
+    /// <summary>A <see cref="RedisPubSub"/> is connected again and the server confirmed every subscription.</summary>
+    public sealed class PubSubReconnectedEventArgs : EventArgs
+    {
+        /// <summary>Describes the outage that ended.</summary>
+        public PubSubReconnectedEventArgs(int attempts, TimeSpan downtime)
+        {
+            Attempts = attempts;
+            Downtime = downtime;
+        }
+
+        /// <summary>Reconnect attempts it took, the successful one included.</summary>
+        public int Attempts { get; }
+
+        /// <summary>Time from noticing the loss to the server confirming the subscriptions again.</summary>
+        public TimeSpan Downtime { get; }
+
+        /// <summary>"after N attempts, S s".</summary>
+        public override string ToString() =>
+            "after " + Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture) + " attempts, " +
+            Downtime.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s";
     }
 }

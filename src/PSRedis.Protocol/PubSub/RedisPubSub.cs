@@ -13,10 +13,13 @@ namespace PSRedis.Protocol
     /// <see cref="GetMessage"/> / <see cref="Listen"/> or with a background reader (<see cref="Start"/>) that
     /// raises <see cref="MessageReceived"/>; not both at once.
     /// <para>
-    /// The subscriptions asked for are remembered: when the connection is lost (the server restarted, or the
-    /// client was killed), the reader reconnects with a short, bounded backoff, subscribes to every channel
-    /// and pattern again, then raises <see cref="Reconnected"/>. Messages published while it was disconnected
-    /// are lost: Redis pub/sub keeps nothing for absent subscribers (use streams for that).
+    /// The subscriptions asked for are remembered. When the connection is lost (the server restarted, the client
+    /// was killed, or a health check got no answer), the reader raises <see cref="Disconnected"/> once, then
+    /// reconnects with an exponential backoff with jitter (first after about 0.1 s, doubling up to
+    /// <see cref="MaxReconnectDelay"/>), subscribes to every channel and pattern again and raises
+    /// <see cref="Reconnected"/> once the server confirmed them. It keeps trying as long as the subscriptions exist,
+    /// unless <see cref="MaxReconnectAttempts"/> limits it. Messages published while it was disconnected are lost:
+    /// Redis pub/sub keeps nothing for absent subscribers (use streams for that).
     /// </para>
     /// Thread-safe: subscribing, unsubscribing and <see cref="Ping"/> may be called from any thread, also
     /// while the background reader runs.
@@ -26,26 +29,57 @@ namespace PSRedis.Protocol
         /// <summary>The PING payload of health checks; its PONG is consumed here and never delivered.</summary>
         public const string HealthCheckMessage = "psredis-health-check";
 
+        /// <summary>How often a subscribed connection is checked when the connection options set no health-check interval.</summary>
+        public static readonly TimeSpan DefaultHealthCheckInterval = TimeSpan.FromSeconds(30);
+
+        /// <summary>The longest pause between two reconnect attempts unless <see cref="MaxReconnectDelay"/> says otherwise.</summary>
+        public static readonly TimeSpan DefaultMaxReconnectDelay = TimeSpan.FromSeconds(30);
+
         // Reads poll in slices so writers (Subscribe from another thread) and Stop/Dispose get the connection
         // within this time even while a reader waits for messages.
         private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(50);
-        private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
-        private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(50);
+
+        // The first pause after a loss: short enough that a killed connection is back before anyone notices,
+        // long enough that a server which accepts and then drops or refuses every connection is not hammered.
+        private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromMilliseconds(100);
+
+        // A restored connection must stay up this long before the next loss starts the backoff from its first,
+        // short pause again; a connection that drops right after each reconnect keeps backing off instead.
+        private static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(10);
+
+        // How long a reconnect waits for the server to confirm the subscriptions when the options give no timeout.
+        private static readonly TimeSpan DefaultConfirmTimeout = TimeSpan.FromSeconds(10);
 
         private readonly Connection _connection;
         private readonly object _io = new object();
         private readonly HashSet<string> _channels = new HashSet<string>(StringComparer.Ordinal);
         private readonly HashSet<string> _patterns = new HashSet<string>(StringComparer.Ordinal);
+        // Seeded per instance: subscribers created together must not retry in lockstep, which is what jitter prevents.
+        private readonly Random _jitter = new Random(Guid.NewGuid().GetHashCode());
+        // Disconnected/Reconnected/Error notifications found while holding _io, raised after releasing it, in order.
+        private readonly Queue<Action> _notifications = new Queue<Action>();
+        // Failures already reported in the current outage: each is reported once, not once per attempt.
+        private readonly HashSet<string> _reportedInOutage = new HashSet<string>(StringComparer.Ordinal);
         private int _waitingWriters;
         private long _serverCount;
         private bool _everConnected;
         private int _awaitingConfirmations;
-        private int _reconnectedPending;
-        private int _failedReconnects;
+        private bool _outage;
+        private long _outageStartedAt;
+        private int _failedAttempts;
+        private int _backoffLevel;
+        private long _upSince;
         private long _nextReconnectAt;
         private Exception? _lastReconnectError;
-        private long _nextHealthCheck;
+        private long _lastHeardAt;
         private long _healthPingSentAt;
+        private long _replyDeadline;
+        private long _healthCheckTicks;
+        private long _maxReconnectDelayTicks = DefaultMaxReconnectDelay.Ticks;
+        private int _maxReconnectAttempts = -1;
+        private bool _gaveUp;
+        private bool _outageAnnounced;
+        private int _pendingNotifications;
         private Thread? _thread;
         private volatile bool _stopRequested;
         private volatile bool _disposed;
@@ -56,15 +90,26 @@ namespace PSRedis.Protocol
             // In RESP3 a subscriber's messages and confirmations arrive as pushes: here they are the replies.
             _connection = new Connection(options) { PushesAreReplies = true };
             IgnoreSubscribeMessages = ignoreSubscribeMessages;
+            // Subscribed connections are checked by default: a server that vanished without closing the socket
+            // (a dead host, a dropped NAT entry, a paused process) would otherwise leave a subscription that
+            // looks alive and receives nothing, for ever.
+            _healthCheckTicks = (options.HealthCheckInterval > TimeSpan.Zero ? options.HealthCheckInterval : DefaultHealthCheckInterval).Ticks;
         }
 
         /// <summary>Raised on the background reader's thread for each message, in the order received (see <see cref="Start"/>).</summary>
         public event EventHandler<PubSubMessageEventArgs>? MessageReceived;
 
-        /// <summary>Raised once a lost connection was re-established and every subscription restored (the server confirmed them).</summary>
-        public event EventHandler? Reconnected;
+        /// <summary>Raised once per outage, when the connection is found lost while subscriptions exist (not again for each failed reconnect attempt).</summary>
+        public event EventHandler<PubSubDisconnectedEventArgs>? Disconnected;
 
-        /// <summary>Raised by the background reader for failures it cannot hand to a caller (see <see cref="PubSubErrorEventArgs"/>).</summary>
+        /// <summary>Raised once a lost connection was re-established and every subscription restored (the server confirmed them).</summary>
+        public event EventHandler<PubSubReconnectedEventArgs>? Reconnected;
+
+        /// <summary>
+        /// Raised for failures the reader cannot hand to a caller (see <see cref="PubSubErrorEventArgs"/>). While
+        /// reconnecting, a refusal by the server (authentication, permissions, loading...) is raised once per outage,
+        /// not once per attempt; failures to reach the server are not raised (<see cref="Disconnected"/> said so).
+        /// </summary>
         public event EventHandler<PubSubErrorEventArgs>? Error;
 
         /// <summary>The connection options of the dedicated connection (a copy of the client's).</summary>
@@ -73,8 +118,50 @@ namespace PSRedis.Protocol
         /// <summary>Skip subscribe/unsubscribe confirmations by default (redis-py ignore_subscribe_messages).</summary>
         public bool IgnoreSubscribeMessages { get; set; }
 
-        /// <summary>How many times in a row a lost connection is retried (with a growing pause, up to 2 s) before giving up.</summary>
-        public int MaxReconnectAttempts { get; set; } = 10;
+        /// <summary>
+        /// How many reconnect attempts in a row may fail before the reader gives up (raises <see cref="Error"/> with
+        /// <see cref="PubSubErrorEventArgs.ReaderStopped"/> and ends; GetMessage/Listen throw). Null, the default:
+        /// never give up while something is subscribed. Zero: give up at the first loss.
+        /// </summary>
+        public int? MaxReconnectAttempts
+        {
+            get
+            {
+                int value = Volatile.Read(ref _maxReconnectAttempts);
+                return value < 0 ? (int?)null : value;
+            }
+            set
+            {
+                if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "MaxReconnectAttempts is zero or more, or null for no limit.");
+                Volatile.Write(ref _maxReconnectAttempts, value ?? -1);
+            }
+        }
+
+        /// <summary>The longest pause between two reconnect attempts (default 30 s); pauses start near 0.1 s and double, with jitter.</summary>
+        public TimeSpan MaxReconnectDelay
+        {
+            get => TimeSpan.FromTicks(Interlocked.Read(ref _maxReconnectDelayTicks));
+            set
+            {
+                if (value < FirstReconnectDelay) throw new ArgumentOutOfRangeException(nameof(value), "MaxReconnectDelay is at least " + FirstReconnectDelay.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms.");
+                Interlocked.Exchange(ref _maxReconnectDelayTicks, value.Ticks);
+            }
+        }
+
+        /// <summary>
+        /// How long a subscribed connection may stay silent before it counts as lost: after half of it without
+        /// anything from the server a PING goes out, and if nothing arrives in the other half the connection is closed
+        /// and reconnected. Default: the options' HealthCheckInterval, else 30 s. <see cref="TimeSpan.Zero"/> turns it off.
+        /// </summary>
+        public TimeSpan HealthCheckInterval
+        {
+            get => TimeSpan.FromTicks(Interlocked.Read(ref _healthCheckTicks));
+            set
+            {
+                if (value < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(value), "HealthCheckInterval is zero (off) or more.");
+                Interlocked.Exchange(ref _healthCheckTicks, value.Ticks);
+            }
+        }
 
         /// <summary>The channels currently subscribed (as asked; the server confirms asynchronously).</summary>
         public IReadOnlyCollection<string> Channels
@@ -133,6 +220,8 @@ namespace PSRedis.Protocol
                 }
                 catch (Exception ex) when (IsConnectionLoss(ex))
                 {
+                    // Found lost by this write: announce the outage as the reader would, then try at once (the caller waits for it).
+                    ConnectionLost(ex);
                     ConnectAndResubscribe();
                     _connection.SendCommand(args);
                 }
@@ -227,15 +316,15 @@ namespace PSRedis.Protocol
                 {
                     message = ReadNext(Timeout.InfiniteTimeSpan, IgnoreSubscribeMessages, stop);
                 }
-                catch (RedisConnectionException ex) when (!_connection.IsConnected)
+                catch (RedisConnectionException ex) when (_gaveUp)
                 {
-                    // Every reconnect attempt failed: report it and end, rather than retry for ever unseen.
+                    // MaxReconnectAttempts reached: say so once and end, rather than retry for ever unseen.
                     RaiseError(ex, readerStopped: true);
                     return;
                 }
                 catch (Exception ex)
                 {
-                    // Error replies, malformed messages and exceptions from Reconnected handlers: report and go on.
+                    // Error replies and malformed messages: report and go on.
                     // Nothing may escape this thread: an unhandled exception would end the process (e.g. the PowerShell host).
                     if (_disposed) return;
                     RaiseError(ex, readerStopped: false);
@@ -269,42 +358,51 @@ namespace PSRedis.Protocol
 
         private PubSubMessage? ReadNext(TimeSpan timeout, bool ignoreSubscribeMessages, Func<bool> stop)
         {
+            _gaveUp = false;
             bool forever = timeout == Timeout.InfiniteTimeSpan;
             Stopwatch clock = Stopwatch.StartNew();
             while (true)
             {
-                if (Interlocked.Exchange(ref _reconnectedPending, 0) > 0) Reconnected?.Invoke(this, EventArgs.Empty);
+                RaiseNotifications();
                 TimeSpan remaining = forever ? PollSlice : timeout - clock.Elapsed;
                 if (remaining < TimeSpan.Zero) remaining = TimeSpan.Zero;
                 TimeSpan slice = remaining < PollSlice ? remaining : PollSlice;
 
                 YieldToWriters();
                 PubSubMessage? message = null;
+                RedisConnectionException? gaveUp = null;
                 bool idle = false;
                 lock (_io)
                 {
                     if (_disposed) return null;
-                    if (!_connection.IsConnected && NeedsConnection()) TryReconnect();
-                    if (_connection.IsConnected)
+                    if (!_connection.IsConnected && NeedsConnection()) gaveUp = TryReconnect();
+                    if (gaveUp == null && _connection.IsConnected)
                     {
                         RespValue? reply = null;
                         try
                         {
-                            CheckHealth();
-                            if (_connection.IsConnected) reply = _connection.TryReadResponse(slice);
+                            reply = _connection.TryReadResponse(slice);
+                            // Only when nothing is waiting to be read: a slow handler must not make a PONG that has
+                            // arrived meanwhile look late.
+                            if (reply == null) CheckHealth();
                         }
                         catch (Exception ex) when (IsConnectionLoss(ex))
                         {
-                            // Connection already closed itself (it is broken); the next round reconnects.
-                            _connection.Disconnect();
-                            ScheduleReconnect(ex, immediately: true);
+                            // The connection is broken (or silent past the health check): the next round reconnects, after a pause.
+                            ConnectionLost(ex);
                         }
-                        if (reply != null) message = Handle(reply, ignoreSubscribeMessages);
+                        if (reply != null) message = OnReply(reply, ignoreSubscribeMessages);
                     }
                     else
                     {
                         idle = true;
                     }
+                }
+                RaiseNotifications();
+                if (gaveUp != null)
+                {
+                    _gaveUp = true;
+                    throw gaveUp;
                 }
                 if (message != null) return message;
                 if (!forever && clock.Elapsed >= timeout) return null;
@@ -315,66 +413,218 @@ namespace PSRedis.Protocol
 
         private bool NeedsConnection() => _channels.Count + _patterns.Count > 0;
 
-        /// <summary>One reconnect attempt if its time has come; throws once <see cref="MaxReconnectAttempts"/> attempts in a row failed.</summary>
-        private void TryReconnect()
+        /// <summary>Everything a reply tells beyond its content: the connection is alive, a reconnect attempt was refused. Caller holds _io.</summary>
+        private PubSubMessage? OnReply(RespValue reply, bool ignoreSubscribeMessages)
         {
-            if (Stopwatch.GetTimestamp() < _nextReconnectAt) return;
+            _lastHeardAt = Stopwatch.GetTimestamp();
+            _healthPingSentAt = 0; // any reply shows the connection is alive, not only the PONG
+            if (reply.IsError && _outage && _awaitingConfirmations > 0)
+            {
+                // The server refused to restore the subscriptions (e.g. the user lost its channel permissions, or the
+                // server answers only errors): this attempt failed. Staying connected would receive nothing; close and
+                // try again after a pause (the permission may come back).
+                ConnectionLost(reply.ToException());
+                return null;
+            }
+            return Handle(reply, ignoreSubscribeMessages);
+        }
+
+        /// <summary>
+        /// One reconnect attempt if its time has come (caller holds _io). Returns the exception to end the reader
+        /// with once <see cref="MaxReconnectAttempts"/> attempts in a row failed; null otherwise.
+        /// </summary>
+        private RedisConnectionException? TryReconnect()
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (!_outage)
+            {
+                // Not connected without a loss seen here: the first connection failed (the caller was told). Announce
+                // an outage only for a connection that had existed.
+                BeginOutage(_lastReconnectError ?? new RedisConnectionException("Not connected to " + Options.Endpoint + "."), announce: _everConnected, now);
+            }
+            int max = Volatile.Read(ref _maxReconnectAttempts);
+            if (max >= 0 && _failedAttempts >= max) return GiveUp(now);
+            if (now < _nextReconnectAt) return null;
             try
             {
                 ConnectAndResubscribe();
             }
-            catch (RedisException ex) when (ex is RedisConnectionException || ex is RedisTimeoutException)
+            catch (RedisException ex)
             {
-                _lastReconnectError = ex;
-                _failedReconnects++;
-                if (_failedReconnects >= Math.Max(1, MaxReconnectAttempts))
-                {
-                    int attempts = _failedReconnects;
-                    _failedReconnects = 0;
-                    _nextReconnectAt = 0;
-                    throw new RedisConnectionException(
-                        "Lost the pub/sub connection to " + Options.Endpoint + " and could not reconnect in " +
-                        attempts.ToString(CultureInfo.InvariantCulture) + " attempts: " + ex.Message, ex);
-                }
-                ScheduleReconnect(ex, immediately: false);
+                // Unreachable, timed out, or refused during the handshake (authentication, permissions, LOADING...):
+                // every kind waits for the next pause, so a server that accepts and refuses is not hammered.
+                FailedAttempt(ex, Stopwatch.GetTimestamp());
             }
+            return null;
         }
 
-        private void ScheduleReconnect(Exception cause, bool immediately)
+        private RedisConnectionException GiveUp(long now)
         {
-            _lastReconnectError = cause;
-            if (immediately)
+            int attempts = _failedAttempts;
+            int max = Volatile.Read(ref _maxReconnectAttempts);
+            Exception? last = _lastReconnectError;
+            string seconds = (Elapsed(_outageStartedAt, now).TotalSeconds).ToString("0.0", CultureInfo.InvariantCulture);
+            // A later Start() or GetMessage tries again, as many times.
+            _failedAttempts = 0;
+            _nextReconnectAt = 0;
+            return new RedisConnectionException(
+                "Stopped reconnecting the pub/sub connection to " + Options.Endpoint + " after " +
+                attempts.ToString(CultureInfo.InvariantCulture) + (attempts == 1 ? " attempt in " : " attempts in ") + seconds + " s (MaxReconnectAttempts " +
+                max.ToString(CultureInfo.InvariantCulture) + ")" +
+                (last != null ? ": " + last.Message : "."), last);
+        }
+
+        /// <summary>A connection that was up is gone (caller holds _io): starts an outage, or fails the attempt under way.</summary>
+        private void ConnectionLost(Exception cause)
+        {
+            long now = Stopwatch.GetTimestamp();
+            _connection.Disconnect();
+            Interlocked.Exchange(ref _serverCount, 0);
+            if (_outage)
             {
-                _nextReconnectAt = 0;
+                // Lost (or refused) before every subscription was restored: this attempt failed.
+                FailedAttempt(cause, now);
                 return;
             }
-            double ms = Math.Min(MaxBackoff.TotalMilliseconds, FirstBackoff.TotalMilliseconds * Math.Pow(2, _failedReconnects - 1));
-            _nextReconnectAt = Stopwatch.GetTimestamp() + (long)(ms / 1000 * Stopwatch.Frequency);
+            ResetConnectionState();
+            if (!NeedsConnection()) return; // nothing subscribed: nothing to restore, no outage
+            BeginOutage(cause, announce: true, now);
+        }
+
+        private void BeginOutage(Exception cause, bool announce, long now)
+        {
+            _outage = true;
+            _outageAnnounced = announce;
+            _outageStartedAt = now;
+            _failedAttempts = 0;
+            _reportedInOutage.Clear();
+            _lastReconnectError = cause;
+            // A connection that had been up for a while starts the backoff from its first, short pause; one lost soon
+            // after it was restored continues where the last outage left off.
+            if (_upSince != 0 && now - _upSince >= ToStopwatchTicks(StableAfter)) _backoffLevel = 0;
+            _upSince = 0;
+            if (announce)
+            {
+                var args = new PubSubDisconnectedEventArgs(cause);
+                Notify(() => RaiseSafely(() => Disconnected?.Invoke(this, args)));
+            }
+            ScheduleReconnect(now);
+        }
+
+        private void FailedAttempt(Exception cause, long now)
+        {
+            _connection.Disconnect();
+            ResetConnectionState();
+            _failedAttempts++;
+            _lastReconnectError = cause;
+            // A server that answers but refuses is worth telling, once per outage; being unreachable during an outage
+            // is what Disconnected already said.
+            Type type = cause.GetType();
+            bool unreachable = type == typeof(RedisConnectionException) || type == typeof(RedisTimeoutException);
+            if (!unreachable && _reportedInOutage.Add(type.FullName + ": " + cause.Message))
+                Notify(() => RaiseError(cause, readerStopped: false));
+            ScheduleReconnect(now);
+        }
+
+        /// <summary>Exponential backoff with "equal jitter": half the pause is fixed, so it keeps growing; the random half spreads out clients that lost the same server at the same moment.</summary>
+        private void ScheduleReconnect(long now)
+        {
+            if (_backoffLevel < 30) _backoffLevel++;
+            double cap = MaxReconnectDelay.TotalMilliseconds;
+            double ms = Math.Min(cap, FirstReconnectDelay.TotalMilliseconds * Math.Pow(2, _backoffLevel - 1));
+            ms = ms / 2 + _jitter.NextDouble() * ms / 2;
+            _nextReconnectAt = now + (long)(ms / 1000 * Stopwatch.Frequency);
+        }
+
+        private void ResetConnectionState()
+        {
+            _awaitingConfirmations = 0;
+            _replyDeadline = 0;
+            _healthPingSentAt = 0;
         }
 
         /// <summary>Opens the connection and subscribes to everything wanted, in one write. Caller holds _io.</summary>
         private void ConnectAndResubscribe()
         {
             _connection.Disconnect();
+            ResetConnectionState();
             _connection.Connect(); // honours ConnectTimeout; throws RedisConnectionException / RedisTimeoutException
             var commands = new List<IReadOnlyList<object?>>(2);
             if (_channels.Count > 0) commands.Add(Command("SUBSCRIBE", _channels));
             if (_patterns.Count > 0) commands.Add(Command("PSUBSCRIBE", _patterns));
             if (commands.Count > 0) _connection.SendCommands(commands);
+            long now = Stopwatch.GetTimestamp();
             Interlocked.Exchange(ref _serverCount, 0);
-            _failedReconnects = 0;
             _nextReconnectAt = 0;
-            _healthPingSentAt = 0;
-            _nextHealthCheck = Stopwatch.GetTimestamp() + IntervalTicks();
-            if (_everConnected)
-            {
-                // Reconnected is raised once the server confirmed every subscription, so a message published
-                // after the event is sure to arrive.
-                _awaitingConfirmations = _channels.Count + _patterns.Count;
-                if (_awaitingConfirmations == 0) Interlocked.Increment(ref _reconnectedPending);
-            }
+            _lastHeardAt = now;
             _everConnected = true;
+            if (_outage)
+            {
+                // The outage ends once the server confirmed every subscription, so a message published after
+                // Reconnected is sure to arrive; until then this attempt can still fail (refused, dropped, silent).
+                _awaitingConfirmations = _channels.Count + _patterns.Count;
+                _replyDeadline = now + ToStopwatchTicks(Options.ConnectTimeout ?? Options.SocketTimeout ?? DefaultConfirmTimeout);
+                if (_awaitingConfirmations == 0) Restored(now);
+            }
+            else
+            {
+                _upSince = now;
+            }
         }
+
+        private void Restored(long now)
+        {
+            _awaitingConfirmations = 0;
+            _replyDeadline = 0;
+            _upSince = now;
+            if (!_outage) return;
+            var args = new PubSubReconnectedEventArgs(_failedAttempts + 1, Elapsed(_outageStartedAt, now));
+            bool announce = _outageAnnounced;
+            _outage = false;
+            _failedAttempts = 0;
+            _reportedInOutage.Clear();
+            _lastReconnectError = null;
+            if (announce) Notify(() => RaiseSafely(() => Reconnected?.Invoke(this, args)));
+        }
+
+        /// <summary>Queues a notification found while holding _io; the reading thread raises it after releasing the lock.</summary>
+        private void Notify(Action raise)
+        {
+            _notifications.Enqueue(raise);
+            Interlocked.Increment(ref _pendingNotifications);
+        }
+
+        private void RaiseNotifications()
+        {
+            while (Volatile.Read(ref _pendingNotifications) > 0)
+            {
+                Action raise;
+                lock (_io)
+                {
+                    if (_notifications.Count == 0) return;
+                    raise = _notifications.Dequeue();
+                    Interlocked.Decrement(ref _pendingNotifications);
+                }
+                raise();
+            }
+        }
+
+        /// <summary>A failing Disconnected/Reconnected handler is reported through Error; it must not stop the reader.</summary>
+        private void RaiseSafely(Action raise)
+        {
+            try
+            {
+                raise();
+            }
+            catch (Exception ex)
+            {
+                RaiseError(ex, readerStopped: false);
+            }
+        }
+
+        private static long ToStopwatchTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+        private static TimeSpan Elapsed(long from, long to) => TimeSpan.FromSeconds((double)(to - from) / Stopwatch.Frequency);
 
         private void ChangeSubscriptions(string command, string[] names, HashSet<string> wanted, bool add)
         {
@@ -411,7 +661,9 @@ namespace PSRedis.Protocol
                 }
                 catch (Exception ex) when (IsConnectionLoss(ex))
                 {
-                    // The wanted sets already include this change, so reconnecting applies it.
+                    // The wanted sets already include this change, so reconnecting applies it. Found lost by this
+                    // write: announce the outage as the reader would, then try at once (the caller waits for it).
+                    ConnectionLost(ex);
                     ConnectAndResubscribe();
                 }
             });
@@ -452,27 +704,32 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>
-        /// redis-py's check_health while subscribed: a PING with a known payload every HealthCheckInterval, whose
-        /// PONG is swallowed. A PONG that does not come back in time means the connection is dead though still open.
+        /// Notices a connection that went silent though still open (caller holds _io, after a read found nothing).
+        /// After half the health-check interval without anything from the server a PING with a known payload goes
+        /// out (its PONG is swallowed); if nothing at all arrives in the other half, the connection counts as lost.
+        /// A reconnect attempt whose subscriptions are not confirmed in time has failed too.
         /// </summary>
         private void CheckHealth()
         {
-            long interval = IntervalTicks();
-            if (interval <= 0) return;
             long now = Stopwatch.GetTimestamp();
+            if (_replyDeadline != 0 && now > _replyDeadline)
+                throw new RedisTimeoutException("The server at " + Options.Endpoint + " did not confirm the subscriptions in time.");
+            long interval = ToStopwatchTicks(HealthCheckInterval);
+            if (interval <= 0) return;
+            long half = interval / 2;
             if (_healthPingSentAt != 0)
             {
-                TimeSpan grace = Options.SocketTimeout ?? Options.HealthCheckInterval;
-                if (now - _healthPingSentAt > interval + (long)(grace.TotalSeconds * Stopwatch.Frequency))
-                    throw new RedisConnectionException("Health check failed: no PONG from " + Options.Endpoint + " in time.");
+                if (now - _healthPingSentAt >= half)
+                {
+                    throw new RedisTimeoutException("Health check failed: nothing from " + Options.Endpoint + " for " +
+                        HealthCheckInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s, not even the answer to PING.");
+                }
+                return;
             }
-            if (now < _nextHealthCheck) return;
+            if (now - _lastHeardAt < half) return;
             _connection.SendCommand(new object?[] { "PING", HealthCheckMessage });
-            if (_healthPingSentAt == 0) _healthPingSentAt = now;
-            _nextHealthCheck = now + interval;
+            _healthPingSentAt = now;
         }
-
-        private long IntervalTicks() => (long)(Options.HealthCheckInterval.TotalSeconds * Stopwatch.Frequency);
 
         /// <summary>Turns one pushed reply into a message; null when it is consumed here (health checks, ignored confirmations).</summary>
         private PubSubMessage? Handle(RespValue reply, bool ignoreSubscribeMessages)
@@ -532,7 +789,14 @@ namespace PSRedis.Protocol
 
         private void ConfirmResubscribe()
         {
-            if (_awaitingConfirmations > 0 && --_awaitingConfirmations == 0) Interlocked.Increment(ref _reconnectedPending);
+            if (_awaitingConfirmations == 0) return;
+            long now = Stopwatch.GetTimestamp();
+            if (--_awaitingConfirmations == 0)
+            {
+                Restored(now);
+                return;
+            }
+            _replyDeadline = now + ToStopwatchTicks(Options.ConnectTimeout ?? Options.SocketTimeout ?? DefaultConfirmTimeout);
         }
 
         private static void Expect(IReadOnlyList<RespValue> items, int count, string kind)

@@ -12,8 +12,10 @@ namespace PSRedis.Cmdlets
     /// each message into a PowerShell event with the given source identifier. Without -Action the events queue
     /// for Get-Event/Wait-Event; with -Action the engine runs the action on its own pipeline thread and this
     /// cmdlet emits the event job, as Register-ObjectEvent does. Unregister-Event ends the subscription and
-    /// closes its connection. Reader failures and reconnects are queued as events under
-    /// "&lt;SourceIdentifier&gt;.Error" and "&lt;SourceIdentifier&gt;.Reconnected".
+    /// closes its connection. A lost connection is retried with exponential backoff for as long as the subscription
+    /// exists (or -MaxRetry attempts), and queues one "&lt;SourceIdentifier&gt;.Disconnected" event per outage and one
+    /// "&lt;SourceIdentifier&gt;.Reconnected" when the subscriptions are restored; failures queue under
+    /// "&lt;SourceIdentifier&gt;.Error".
     /// </summary>
     [Cmdlet(VerbsLifecycle.Register, "RedisEvent")]
     [OutputType(typeof(PSEventJob))]
@@ -44,6 +46,16 @@ namespace PSRedis.Cmdlets
         [Parameter]
         public PSObject? MessageData { get; set; }
 
+        /// <summary>Reconnect attempts in a row that may fail before the subscription ends (a last .Error event says so). Default: no limit.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxRetry { get; set; }
+
+        /// <summary>How long the connection may stay silent before it counts as lost (seconds or a TimeSpan; 0 turns checks off). Default 30 s.</summary>
+        [Parameter]
+        [SecondsTransformation]
+        public TimeSpan HealthCheckInterval { get; set; }
+
         protected override void ProcessRecord()
         {
             List<string> channels = Distinct(Channel);
@@ -60,12 +72,37 @@ namespace PSRedis.Cmdlets
                     new InvalidOperationException("A subscriber with the source identifier '" + id + "' already exists; Unregister-Event it first or pick another -SourceIdentifier."),
                     ErrorIds.SubscriptionExists, ErrorCategory.ResourceExists, id));
             }
+            TimeSpan? healthCheck = null;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(HealthCheckInterval)))
+            {
+                if (HealthCheckInterval < TimeSpan.Zero)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentOutOfRangeException(nameof(HealthCheckInterval), "The health-check interval is zero (no checks) or positive."),
+                        ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, HealthCheckInterval));
+                }
+                healthCheck = HealthCheckInterval;
+            }
+            int? maxRetry = MyInvocation.BoundParameters.ContainsKey(nameof(MaxRetry)) ? MaxRetry : (int?)null;
             RedisConnection connection = ResolveConnection();
 
-            var subscription = new RedisSubscription(connection, id, channels, patterns, Events, MessageData);
+            var subscription = new RedisSubscription(connection, id, channels, patterns, Events, MessageData, maxRetry, healthCheck);
             PSEventSubscriber subscriber = Events.SubscribeEvent(subscription, nameof(RedisSubscription.MessageReceived), id, MessageData, Action, false, false);
+            subscription.Attach(subscriber);
+            PSEventSubscriber? ender = null;
+            if (Action != null)
+            {
+                // Ends the subscription after the retry limit, from the pipeline thread and after the action runs
+                // already queued (see RedisSubscription.EndAfterGivingUp). Hidden: a support event, with no job.
+                ender = Events.SubscribeEvent(null, null, subscription.EndSourceIdentifier, null, ScriptBlock.Create(EndAction), true, false);
+            }
             // Unregister-Event (and closing the runspace) ends the subscription: stop the reader, close the connection.
-            subscriber.Unsubscribed += (sender, e) => subscription.Dispose();
+            PSEventManager events = Events;
+            subscriber.Unsubscribed += (sender, e) =>
+            {
+                subscription.Dispose();
+                if (ender != null) events.UnsubscribeEvent(ender);
+            };
 
             WriteVerbose(Describe(channels, patterns) + " on " + connection.Url + " as client " + subscription.ClientName);
             TimeSpan wait = connection.Client.Options.SocketTimeout ?? DefaultConfirmationTimeout;
@@ -91,6 +128,10 @@ namespace PSRedis.Cmdlets
             // The event manager has put the job in the session's job repository already (Get-Job lists it).
             if (Action != null) WriteObject(subscriber.Action);
         }
+
+        /// <summary>The hidden action that unregisters the subscriber given as MessageData, then itself.</summary>
+        private const string EndAction =
+            "$ExecutionContext.Events.UnsubscribeEvent($Event.MessageData); $ExecutionContext.Events.UnsubscribeEvent($EventSubscriber)";
 
         private static List<string> Distinct(string[]? names)
         {

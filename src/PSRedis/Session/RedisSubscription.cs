@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Management.Automation;
 using System.Text;
 using System.Threading;
@@ -49,6 +50,12 @@ namespace PSRedis
     /// source object and an event, which is what makes Unregister-Event tell this object to close.
     /// No script block ever runs on the reader thread.
     /// </para>
+    /// <para>
+    /// A lost connection queues one "&lt;id&gt;.Disconnected" event, then one "&lt;id&gt;.Reconnected" once every subscription
+    /// is restored, however many attempts it took. When a retry limit (-MaxRetry) is reached, a last "&lt;id&gt;.Error"
+    /// event says so and the event subscriber is unregistered, so Get-EventSubscriber no longer lists a subscription
+    /// that can receive nothing.
+    /// </para>
     /// </summary>
     public sealed class RedisSubscription : IDisposable
     {
@@ -59,11 +66,13 @@ namespace PSRedis
         private readonly PSObject? _messageData;
         private readonly ManualResetEventSlim _confirmed = new ManualResetEventSlim(false);
         private int _unconfirmed;
+        private volatile Exception? _startFailure;
+        private PSEventSubscriber? _subscriber;
         private long _received;
         private volatile bool _closed;
 
         internal RedisSubscription(RedisConnection connection, string sourceIdentifier, IReadOnlyList<string> channels,
-            IReadOnlyList<string> patterns, PSEventManager events, PSObject? messageData)
+            IReadOnlyList<string> patterns, PSEventManager events, PSObject? messageData, int? maxRetry, TimeSpan? healthCheckInterval)
         {
             Connection = connection;
             SourceIdentifier = sourceIdentifier;
@@ -75,9 +84,13 @@ namespace PSRedis
             RequestedPatterns = patterns;
             // Confirmations are counted here (to know when the server has subscribed) and never become events.
             PubSub = connection.Client.PubSub(ClientName, ignoreSubscribeMessages: false);
+            PubSub.MaxReconnectAttempts = maxRetry;
+            if (healthCheckInterval.HasValue) PubSub.HealthCheckInterval = healthCheckInterval.Value;
             PubSub.MessageReceived += OnMessage;
+            PubSub.Disconnected += OnDisconnected;
             PubSub.Reconnected += OnReconnected;
             PubSub.Error += OnError;
+            EndSourceIdentifier = "PSRedis.SubscriptionEnd." + Guid.NewGuid().ToString("N");
         }
 
         /// <summary>Never raised (see the class remarks); the engine subscribes to it so Unregister-Event reaches this object.</summary>
@@ -113,19 +126,37 @@ namespace PSRedis
 
         internal IReadOnlyList<string> RequestedPatterns { get; }
 
+        /// <summary>The source identifier of the events that report a lost connection (one per outage).</summary>
+        public string DisconnectedSourceIdentifier => SourceIdentifier + ".Disconnected";
+
         /// <summary>The source identifier of the events that report a restored connection.</summary>
         public string ReconnectedSourceIdentifier => SourceIdentifier + ".Reconnected";
 
         /// <summary>The source identifier of the events that report reader failures.</summary>
         public string ErrorSourceIdentifier => SourceIdentifier + ".Error";
 
-        /// <summary>Subscribes, starts the reader and waits until the server confirmed every subscription.</summary>
+        /// <summary>
+        /// The hidden engine event whose action ends an -Action subscription on the pipeline thread (see
+        /// <see cref="Attach"/>); the cmdlet subscribes to it.
+        /// </summary>
+        internal string EndSourceIdentifier { get; }
+
+        /// <summary>The engine subscriber this subscription feeds, so that giving up can unregister it.</summary>
+        internal void Attach(PSEventSubscriber subscriber) => _subscriber = subscriber;
+
+        /// <summary>
+        /// Subscribes, starts the reader and waits until the server confirmed every subscription. False when it did not
+        /// in time; throws the server's refusal (e.g. NOPERM for a channel the user may not read) as soon as it comes.
+        /// </summary>
         internal bool Start(TimeSpan confirmationTimeout)
         {
             if (RequestedChannels.Count > 0) PubSub.Subscribe(ToArray(RequestedChannels));
             if (RequestedPatterns.Count > 0) PubSub.PSubscribe(ToArray(RequestedPatterns));
             PubSub.Start();
-            return _confirmed.Wait(confirmationTimeout);
+            bool confirmed = _confirmed.Wait(confirmationTimeout);
+            Exception? failure = _startFailure;
+            if (failure != null) throw failure;
+            return confirmed;
         }
 
         /// <summary>Stops the reader and closes the pub/sub connection; waits for that at most a few seconds.</summary>
@@ -160,7 +191,13 @@ namespace PSRedis
             }
         }
 
-        private void OnReconnected(object? sender, EventArgs e)
+        private void OnDisconnected(object? sender, PubSubDisconnectedEventArgs e)
+        {
+            if (_closed) return;
+            _events.GenerateEvent(DisconnectedSourceIdentifier, this, new object[] { this, e }, _messageData, true, false);
+        }
+
+        private void OnReconnected(object? sender, PubSubReconnectedEventArgs e)
         {
             if (_closed) return;
             _events.GenerateEvent(ReconnectedSourceIdentifier, this, new object[] { this, e }, _messageData, true, false);
@@ -169,7 +206,50 @@ namespace PSRedis
         private void OnError(object? sender, PubSubErrorEventArgs e)
         {
             if (_closed) return;
+            if (!_confirmed.IsSet && e.Exception is RedisException)
+            {
+                // Refused before the subscriptions were confirmed: Register-RedisEvent fails with it now, instead of
+                // waiting for a confirmation that will not come.
+                _startFailure = e.Exception;
+                _confirmed.Set();
+                return;
+            }
             _events.GenerateEvent(ErrorSourceIdentifier, this, new object[] { this, e }, _messageData, true, false);
+            if (e.ReaderStopped) EndAfterGivingUp();
+        }
+
+        /// <summary>
+        /// The reader stopped at its retry limit: unregister the engine subscriber, so it is not left listed while
+        /// receiving nothing. Runs on the reader thread, which must not wait for itself.
+        /// </summary>
+        private void EndAfterGivingUp()
+        {
+            PSEventSubscriber? subscriber = _subscriber;
+            if (subscriber == null) return;
+            if (subscriber.Action == null)
+            {
+                // Without an action nothing can be pending for this subscriber, so unsubscribing off the pipeline thread
+                // runs no script. Not on this thread: unsubscribing disposes this subscription, which waits for the reader.
+                Task.Run(() =>
+                {
+                    try
+                    {
+                        _events.UnsubscribeEvent(subscriber);
+                    }
+                    catch (ObjectDisposedException ex)
+                    {
+                        // The runspace closed meanwhile, which ends the subscriber anyway.
+                        Trace.TraceInformation("PSRedis: subscriber already gone: " + ex.Message);
+                    }
+                });
+            }
+            else
+            {
+                // Runs of the user's action may still be queued, and unsubscribing runs those on the calling thread. The
+                // engine runs actions in order on its pipeline thread, so the hidden action queued now (see the cmdlet)
+                // ends the subscriber after them, and no script runs anywhere else.
+                _events.GenerateEvent(EndSourceIdentifier, this, new object[] { this, EventArgs.Empty }, new PSObject(subscriber), true, false);
+            }
         }
 
         /// <summary>"psredis-event:" + the identifier, with what CLIENT SETNAME refuses (spaces, control characters) as '_'.</summary>

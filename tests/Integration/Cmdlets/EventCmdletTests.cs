@@ -219,6 +219,27 @@ public sealed class EventCmdletTests : IDisposable
     }
 
     [Fact]
+    public void HealthCheckAndRetryLimitReachTheSubscription()
+    {
+        PowerShellResult r = Run($$"""
+            Register-RedisEvent -Channel '{{_prefix}}hc1' -SourceIdentifier hc1
+            Register-RedisEvent -Channel '{{_prefix}}hc2' -SourceIdentifier hc2 -HealthCheckInterval 2.5 -MaxRetry 4
+            Register-RedisEvent -Channel '{{_prefix}}hc3' -SourceIdentifier hc3 -HealthCheckInterval 0
+            foreach ($id in 'hc1', 'hc2', 'hc3') {
+                $ps = @($ExecutionContext.Events.GetEventSubscribers($id))[0].SourceObject.PubSub
+                '{0} {1}' -f $ps.HealthCheckInterval.TotalSeconds, $(if ($null -eq $ps.MaxReconnectAttempts) { 'unlimited' } else { $ps.MaxReconnectAttempts })
+            }
+            """).ShouldSucceed();
+        Assert.Equal(new object[] { "30 unlimited", "2.5 4", "0 unlimited" }, r.Output.Select(o => o.BaseObject));
+        r = Run($"Register-RedisEvent -Channel '{_prefix}hc4' -SourceIdentifier hc4 -HealthCheckInterval -1");
+        Assert.Equal("PSRedis.InvalidTimeout,PSRedis.Cmdlets.RegisterRedisEventCommand", r.TerminatingError?.FullyQualifiedErrorId);
+        r = Run($"Register-RedisEvent -Channel '{_prefix}hc5' -SourceIdentifier hc5 -MaxRetry -1");
+        Assert.Equal("ParameterArgumentValidationError,PSRedis.Cmdlets.RegisterRedisEventCommand", r.TerminatingError?.FullyQualifiedErrorId);
+        Run(Unregister("hc1") + "; " + Unregister("hc2") + "; " + Unregister("hc3")).ShouldSucceed();
+        Assert.Equal(0, (int)Run("@($ExecutionContext.Events.GetEventSubscribers('hc4')).Count + @($ExecutionContext.Events.GetEventSubscribers('hc5')).Count").ShouldSucceed().Single()!);
+    }
+
+    [Fact]
     public void PublishPassThruEmitsReceiverCountsAndRejectsObjects()
     {
         string channel = _prefix + "count";

@@ -35,6 +35,12 @@ public sealed class RedisServerOptions
     /// <summary>--enable-debug-command local (for DEBUG POPULATE, DEBUG SLEEP ...).</summary>
     public bool EnableDebugCommand { get; init; }
 
+    /// <summary>
+    /// The plain TCP port to listen on, e.g. the port of a server just stopped, to play a restart; a free port when
+    /// null. With a fixed port a port in use is an error, not a reason to try another.
+    /// </summary>
+    public int? Port { get; init; }
+
     /// <summary>Any further arguments, appended last (e.g. "--maxmemory", "10mb").</summary>
     public IReadOnlyList<string> ExtraArgs { get; init; } = Array.Empty<string>();
 }
@@ -76,7 +82,7 @@ public sealed class RedisServerProcess : IDisposable
 
         if (options.Tls is null)
         {
-            _port = GetFreeLoopbackPort();
+            _port = options.Port ?? GetFreeLoopbackPort();
         }
         else
         {
@@ -206,7 +212,7 @@ public sealed class RedisServerProcess : IDisposable
                     return server;
                 }
 
-                if (result == ReadinessResult.PortInUse && attempt < MaxPortAttempts)
+                if (result == ReadinessResult.PortInUse && attempt < MaxPortAttempts && options.Port is null)
                 {
                     server.Dispose();
                     continue;
