@@ -71,9 +71,10 @@ namespace PSRedis.Protocol
             {
                 bool sent = false;
                 RespValue reply;
+                T result;
                 try
                 {
-                    reply = ExecuteOnce(args, blockFor, ref sent);
+                    reply = ExecuteOnce(args, blockFor, parse, ref sent, out result);
                 }
                 catch (RedisException ex) when (failures < policy.Retries && RetryPolicy.IsTransient(ex, Options))
                 {
@@ -86,19 +87,16 @@ namespace PSRedis.Protocol
                     // Out of retries (or retrying is off): say plainly that the write may have happened.
                     throw new RedisCommandInDoubtException(CommandName(args), ex);
                 }
-                if (reply.IsError)
+                if (!reply.IsError) return result;
+                RedisException refusal = reply.ToException();
+                // The server refused without applying anything (still loading, failing over): the same command may go
+                // again after the backoff, whatever it is.
+                if (failures < policy.Retries && RetryPolicy.IsTransientRefusal(refusal))
                 {
-                    RedisException refusal = reply.ToException();
-                    // The server refused without applying anything (still loading, failing over): the same command
-                    // may go again after the backoff, whatever it is.
-                    if (failures < policy.Retries && RetryPolicy.IsTransientRefusal(refusal))
-                    {
-                        policy.Wait(failures + 1);
-                        continue;
-                    }
-                    throw refusal;
+                    policy.Wait(failures + 1);
+                    continue;
                 }
-                return parse(reply);
+                throw refusal;
             }
         }
 
@@ -114,7 +112,7 @@ namespace PSRedis.Protocol
         /// was handed to the socket: before that, nothing of it can have run (a command the server did not receive
         /// in full is never executed), so any command may be tried again.
         /// </summary>
-        private RespValue ExecuteOnce(IReadOnlyList<object?> args, TimeSpan? blockFor, ref bool sent)
+        private RespValue ExecuteOnce<T>(IReadOnlyList<object?> args, TimeSpan? blockFor, Func<RespValue, T> parse, ref bool sent, out T result)
         {
             IRedisConnection connection = ConnectionPool.GetConnection();
             try
@@ -125,14 +123,44 @@ namespace PSRedis.Protocol
                 RespValue reply = blockFor.HasValue
                     ? connection.ReadResponse(ReadTimeoutFor(blockFor.Value), errorsAsValues: true)
                     : connection.ReadResponse(errorsAsValues: true);
-                // A primary demoted by a failover answers READONLY on connections made before it: the next attempt
-                // must connect anew, where the name (or Sentinel) leads to the new primary.
-                if (reply.IsError && reply.AsString()!.StartsWith("READONLY", StringComparison.Ordinal)) connection.Disconnect();
+                result = default!;
+                if (!reply.IsError)
+                {
+                    result = ParseOn(connection, args, reply, parse);
+                }
+                else if (reply.AsString()!.StartsWith("READONLY", StringComparison.Ordinal))
+                {
+                    // A primary demoted by a failover answers READONLY on connections made before it: the next attempt
+                    // must connect anew, where the name (or Sentinel) leads to the new primary.
+                    connection.Disconnect();
+                }
                 return reply;
             }
             finally
             {
                 ConnectionPool.Release(connection);
+            }
+        }
+
+        /// <summary>
+        /// Parses while the connection is still held: a reply of the wrong shape may mean the stream is out of step
+        /// (a proxy or a fault), so that connection is closed rather than pooled, and the error names the command.
+        /// </summary>
+        private static T ParseOn<T>(IRedisConnection connection, IReadOnlyList<object?> args, RespValue reply, Func<RespValue, T> parse)
+        {
+            try
+            {
+                return parse(reply);
+            }
+            catch (Exception ex) when (UnexpectedReply.IsParserFailure(ex))
+            {
+                connection.Disconnect();
+                throw UnexpectedReply.For(args, reply, ex);
+            }
+            catch (RedisInvalidResponseException ex)
+            {
+                connection.Disconnect();
+                throw UnexpectedReply.For(args, reply, ex);
             }
         }
 

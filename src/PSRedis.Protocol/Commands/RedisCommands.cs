@@ -61,6 +61,9 @@ namespace PSRedis.Protocol
 
         public static IList<T> ToList<T>(RespValue reply, Func<RespValue, T> item)
         {
+            // A scalar where a list belongs is no list at all: an empty result would hide it (and callers that index
+            // by position would fail with "Index was out of range").
+            if (!reply.IsAggregate && !reply.IsNull) throw new RedisInvalidResponseException("Expected an array reply, got " + reply.Describe() + ".");
             IReadOnlyList<RespValue> items = reply.Items;
             var list = new List<T>(items.Count);
             for (int i = 0; i < items.Count; i++) list.Add(item(items[i]));

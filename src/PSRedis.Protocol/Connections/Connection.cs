@@ -198,7 +198,15 @@ namespace PSRedis.Protocol
         public void SendCommand(IReadOnlyList<object?> args)
         {
             RespWriter writer = EnsureWriter();
-            writer.WriteCommand(args); // a bad argument throws here, before anything reaches the socket
+            try
+            {
+                writer.WriteCommand(args); // a bad argument throws here, before anything reaches the socket
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                // A value larger than the buffer goes straight to the socket while the command is written.
+                throw WriteFailure(ex);
+            }
             FlushOrFail(writer);
         }
 
@@ -218,8 +226,7 @@ namespace PSRedis.Protocol
             }
             catch (Exception ex) when (IsIoFailure(ex))
             {
-                Fail();
-                throw Wrap(ex, "Error writing to " + Options.Endpoint);
+                throw WriteFailure(ex);
             }
             FlushOrFail(writer);
         }
@@ -484,8 +491,45 @@ namespace PSRedis.Protocol
             }
             catch (Exception ex) when (IsIoFailure(ex))
             {
-                Fail();
-                throw Wrap(ex, "Error writing to " + Options.Endpoint);
+                throw WriteFailure(ex);
+            }
+        }
+
+        /// <summary>
+        /// A write that failed, explained: a server that refuses a command while it is still arriving (a value over
+        /// proto-max-bulk-len, a query over client-query-buffer-limit) says why and hangs up, and the write then fails
+        /// with a reset or a "timeout"; its error, when it is there to read, is what the caller needs to see.
+        /// </summary>
+        private RedisException WriteFailure(Exception ioFailure)
+        {
+            string? said = PendingServerError();
+            Fail();
+            if (said == null) return Wrap(ioFailure, "Error writing to " + Options.Endpoint);
+            bool tooBig = said.IndexOf("bulk length", StringComparison.OrdinalIgnoreCase) >= 0
+                || said.IndexOf("query buffer", StringComparison.OrdinalIgnoreCase) >= 0
+                || said.IndexOf("too big", StringComparison.OrdinalIgnoreCase) >= 0;
+            return new RedisResponseException(said.TrimEnd('.') + " (" + Options.Endpoint + " closed the connection while the command was being sent"
+                + (tooBig ? ": a value or command this large is over the server's limit, proto-max-bulk-len (512 MB by default) or client-query-buffer-limit (1 GB)" : "")
+                + ").");
+        }
+
+        /// <summary>An error reply the server sent before it closed the connection, if one can be read at once.</summary>
+        private string? PendingServerError()
+        {
+            Socket? socket = _socket;
+            RespReader? reader = _reader;
+            if (socket == null || reader == null) return null;
+            try
+            {
+                if (!reader.HasBufferedData && !socket.Poll(200_000, SelectMode.SelectRead)) return null;
+                if (!reader.HasBufferedData && socket.Available == 0) return null;
+                ApplyTimeouts(socket, TimeSpan.FromMilliseconds(500));
+                RespValue reply = reader.ReadValue();
+                return reply.IsError ? reply.AsString() : null;
+            }
+            catch (Exception ex) when (IsIoFailure(ex) || ex is RedisException)
+            {
+                return null; // nothing readable: the plain write failure is all there is to say
             }
         }
 
@@ -616,8 +660,10 @@ namespace PSRedis.Protocol
                 throw new RedisConnectionException("Error connecting to " + Options.Endpoint + ": the connection was not established.");
         }
 
+        // Task.Wait takes at most int.MaxValue ms (24.8 days); a longer timeout (-Timeout 99999999) waits that long
+        // instead of failing with "out of range".
         private static bool WaitFor(Task task, TimeSpan? timeout) =>
-            timeout.HasValue ? task.Wait(timeout.Value) : WaitForever(task);
+            timeout.HasValue ? task.Wait((int)Math.Max(0, Math.Min(Math.Ceiling(timeout.Value.TotalMilliseconds), int.MaxValue))) : WaitForever(task);
 
         private static bool WaitForever(Task task)
         {

@@ -135,6 +135,7 @@ namespace PSRedis.Protocol
     public class RedisInvalidResponseException : RedisException
     {
         public RedisInvalidResponseException(string message) : base(message) { }
+        public RedisInvalidResponseException(string message, Exception? innerException) : base(message, innerException) { }
     }
 
     /// <summary>Pub/sub misuse or a pub/sub protocol failure (PubSubError).</summary>

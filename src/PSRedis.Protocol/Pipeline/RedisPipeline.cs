@@ -565,11 +565,12 @@ namespace PSRedis.Protocol
             {
                 return new PipelineReply(index, command.State, command.Parse(reply), null);
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is RedisException || UnexpectedReply.IsParserFailure(ex))
             {
                 // A reply its parser cannot read is that command's failure, not the batch's.
-                Annotate(ex, index);
-                return new PipelineReply(index, command.State, null, ex);
+                RedisException failure = ex is RedisException known && !(ex is RedisInvalidResponseException) ? known : UnexpectedReply.For(command.Args, reply, ex);
+                Annotate(failure, index);
+                return new PipelineReply(index, command.State, null, failure);
             }
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
@@ -175,6 +176,30 @@ namespace PSRedis.Tests.Unit.Faults
         {
             FakeRedisServer.Write(stream, text);
             return true;
+        }
+
+        [Fact]
+        public void AReplyOfTheWrongShapeNamesTheCommandAndTheConnectionIsNotReused()
+        {
+            using var server = new FakeRedisServer((c, s) =>
+            {
+                if (c[0] == "MGET") { FakeRedisServer.Write(s, ":1\r\n"); return true; }
+                return FakeRedisServer.Healthy(c, s);
+            });
+            using RedisClient client = ClientFor(server);
+            var ex = Assert.Throws<RedisInvalidResponseException>(() => client.MGet("a", "b", "c"));
+            Assert.Contains("Unexpected reply to MGET", ex.Message);
+            Assert.Contains("integer", ex.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("Index was out of range", ex.Message);
+            Assert.Equal("value", client.Get("k"));
+            Assert.Equal(2, server.AcceptedConnections); // the connection that gave it was closed, not pooled
+
+            using RedisPipeline pipe = client.Pipeline(transaction: false);
+            pipe.MGet("a", "b");
+            pipe.Get("k");
+            IList<object?> replies = pipe.Execute(raiseOnError: false);
+            Assert.Contains("Unexpected reply to MGET", Assert.IsType<RedisInvalidResponseException>(replies[0]).Message);
+            Assert.Equal("value", replies[1]);
         }
     }
 }
