@@ -17,7 +17,7 @@ namespace PSRedis.Tests.Integration.Faults;
 public sealed class GarbageFuzzTests
 {
     /// <summary>Every n-th corpus case, so the sample spans every seed type and mutation.</summary>
-    private const int Sampled = 80;
+    private const int Sampled = 200;
     private static readonly TimeSpan SocketTimeout = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(1500);
     private const string Key = "faults:garbage";
