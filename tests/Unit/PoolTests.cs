@@ -69,13 +69,31 @@ namespace PSRedis.Tests.Unit
         [Fact]
         public void BlockingPool_DefaultsToFiftyConnectionsAndOptionsTimeout()
         {
+            // No pool timeout of its own: the wait is bounded by the socket timeout (30 s by default), so one setting
+            // bounds every wait of a call.
             using var defaults = new BlockingConnectionPool(new ConnectionOptions());
             Assert.Equal(50, defaults.MaxConnections);
-            Assert.Equal(TimeSpan.FromSeconds(20), defaults.Timeout);
+            Assert.Equal(TimeSpan.FromSeconds(30), defaults.Timeout);
 
-            using var custom = new BlockingConnectionPool(new ConnectionOptions { MaxConnections = 3, PoolTimeout = null });
+            using var followsSocket = new BlockingConnectionPool(new ConnectionOptions { SocketTimeout = TimeSpan.FromSeconds(2) });
+            Assert.Equal(TimeSpan.FromSeconds(2), followsSocket.Timeout);
+
+            using var own = new BlockingConnectionPool(new ConnectionOptions { SocketTimeout = TimeSpan.FromSeconds(2), PoolTimeout = TimeSpan.FromSeconds(7) });
+            Assert.Equal(TimeSpan.FromSeconds(7), own.Timeout);
+
+            using var custom = new BlockingConnectionPool(new ConnectionOptions { MaxConnections = 3, PoolTimeout = Timeout.InfiniteTimeSpan });
             Assert.Equal(3, custom.MaxConnections);
             Assert.Null(custom.Timeout);
+
+            using var noSocketLimit = new BlockingConnectionPool(new ConnectionOptions { SocketTimeout = null });
+            Assert.Null(noSocketLimit.Timeout);
+        }
+
+        [Fact]
+        public void PoolTimeout_RejectsNegativeSpansButInfinite()
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectionOptions { PoolTimeout = TimeSpan.FromSeconds(-1) });
+            Assert.Equal(Timeout.InfiniteTimeSpan, new ConnectionOptions { PoolTimeout = Timeout.InfiniteTimeSpan }.PoolTimeout);
         }
 
         [Fact]
@@ -320,7 +338,7 @@ namespace PSRedis.Tests.Unit
             var ex = Assert.Throws<RedisPoolExhaustedException>(() => pool.GetConnection());
             clock.Stop();
 
-            Assert.Equal("Too many connections", ex.Message);
+            Assert.StartsWith("Too many connections: all 2 connections of the pool for localhost:6379 are in use", ex.Message);
             // "Immediately" with room for a slow CI machine: well under any wait a blocking pool would do.
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
             Assert.Equal(2, Created(pool));
@@ -377,7 +395,7 @@ namespace PSRedis.Tests.Unit
             var ex = Assert.Throws<RedisPoolExhaustedException>(() => pool.GetConnection());
             clock.Stop();
 
-            Assert.Equal("No connection available.", ex.Message);
+            Assert.StartsWith("No connection available: the pool for localhost:6379 is full (all 1 connection in use) and none was released within 0.3", ex.Message);
             Assert.True(clock.Elapsed >= timeout - TimeSpan.FromMilliseconds(20), $"gave up early: {clock.Elapsed}");
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took far too long: {clock.Elapsed}");
         }

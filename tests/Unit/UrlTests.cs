@@ -129,8 +129,8 @@ namespace PSRedis.Tests.Unit
         [InlineData("redis://h?password=pw", "Password", "pw")]
         [InlineData("redis://h?timeout=1.5", "PoolTimeout", "00:00:01.5000000")]
         [InlineData("redis://h?timeout=0", "PoolTimeout", "00:00:00")]
-        [InlineData("redis://h?timeout=None", "PoolTimeout", "null")]
-        [InlineData("redis://h?timeout=none", "PoolTimeout", "null")]
+        [InlineData("redis://h?timeout=None", "PoolTimeout", "-00:00:00.0010000")] // Timeout.InfiniteTimeSpan: wait forever
+        [InlineData("redis://h?timeout=none", "PoolTimeout", "-00:00:00.0010000")]
         [InlineData("rediss://h?ssl_cert_reqs=none", "CertificateRequirement", "None")]
         [InlineData("rediss://h?ssl_cert_reqs=optional", "CertificateRequirement", "Optional")]
         [InlineData("rediss://h?ssl_cert_reqs=REQUIRED", "CertificateRequirement", "Required")]
@@ -202,7 +202,7 @@ namespace PSRedis.Tests.Unit
             Assert.Equal(TimeSpan.FromSeconds(93), o.HealthCheckInterval);
             Assert.Equal(94, o.MaxConnections);
             Assert.Equal(2, o.Protocol);
-            Assert.Null(o.PoolTimeout);
+            Assert.Equal(TimeSpan.FromSeconds(95), o.PoolTimeout);
             Assert.Equal(CertificateRequirement.None, o.CertificateRequirement);
             Assert.Equal("cfgca", o.CaCertificatePath);
             Assert.Equal("cfgcert", o.ClientCertificatePath);
@@ -237,7 +237,7 @@ namespace PSRedis.Tests.Unit
             Assert.Equal(TimeSpan.FromSeconds(91), o.SocketTimeout);
             Assert.Equal(2, o.Database);
             Assert.Equal("cfg", o.ClientName);
-            Assert.Null(o.PoolTimeout);
+            Assert.Equal(TimeSpan.FromSeconds(95), o.PoolTimeout);
             Assert.Equal(2, o.Protocol);
         }
 
@@ -508,7 +508,7 @@ namespace PSRedis.Tests.Unit
             c.HealthCheckInterval = TimeSpan.FromSeconds(93);
             c.MaxConnections = 94;
             c.Protocol = 2;
-            c.PoolTimeout = null;
+            c.PoolTimeout = TimeSpan.FromSeconds(95);
             c.CertificateRequirement = CertificateRequirement.None;
             c.CaCertificatePath = "cfgca";
             c.ClientCertificatePath = "cfgcert";

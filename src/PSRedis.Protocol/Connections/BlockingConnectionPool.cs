@@ -17,10 +17,11 @@ namespace PSRedis.Protocol
 
         /// <summary>
         /// A pool of <see cref="Connection"/>s of <see cref="ConnectionOptions.MaxConnections"/> (default
-        /// <see cref="DefaultMaxConnections"/>) that waits up to <see cref="ConnectionOptions.PoolTimeout"/> (null: forever).
+        /// <see cref="DefaultMaxConnections"/>) that waits up to <see cref="ConnectionOptions.EffectivePoolTimeout"/>: the
+        /// pool timeout if set, else the socket timeout.
         /// </summary>
         public BlockingConnectionPool(ConnectionOptions options)
-            : this(options, options?.MaxConnections ?? DefaultMaxConnections, options?.PoolTimeout, o => new Connection(o))
+            : this(options, options?.MaxConnections ?? DefaultMaxConnections, options?.EffectivePoolTimeout, o => new Connection(o))
         {
         }
 
@@ -51,10 +52,11 @@ namespace PSRedis.Protocol
         public int InUseCount => _core.InUseCount;
 
         /// <summary>An idle connection, else a new one if there is room, else the next one released; connected before it is returned.</summary>
-        /// <exception cref="RedisConnectionException">None became free within <see cref="Timeout"/> ("No connection available."), or connecting failed.</exception>
+        /// <exception cref="RedisConnectionException">None became free within <see cref="Timeout"/> ("No connection available: ...",
+        /// naming the pool's size and how long it waited), or connecting failed.</exception>
         /// <exception cref="ObjectDisposedException">The pool was disposed, also while waiting.</exception>
         public IRedisConnection GetConnection() =>
-            _core.Acquire(wait: true, timeout: Timeout, exhaustedMessage: "No connection available.", ownerName: nameof(BlockingConnectionPool));
+            _core.Acquire(wait: true, timeout: Timeout, ownerName: nameof(BlockingConnectionPool));
 
         /// <summary>
         /// Returns a connection for reuse and wakes one waiter. A broken connection (or any, once disposed) is closed

@@ -28,6 +28,9 @@ namespace PSRedis.Protocol
         private long _lastUsed;
         private bool _answered;
         private int _credentialVersion;
+        // The receive timeout the socket has now (null: none): the socket timeout, the connect timeout during the
+        // handshake, or a blocking command's longer one. A reply's overall deadline is derived from it.
+        private TimeSpan? _readTimeout;
 
         public Connection(ConnectionOptions options)
         {
@@ -275,10 +278,19 @@ namespace PSRedis.Protocol
         private RespValue ReadFrame(bool errorsAsValues)
         {
             RespReader reader = _reader ?? throw new RedisConnectionException("Not connected to " + Options.Endpoint + ".");
+            InterruptibleStream? raw = _raw;
+            TimeSpan? deadline = ReplyDeadline();
+            raw?.BeginReply(deadline.HasValue ? DeadlineTicks(deadline.Value) : 0, TimeoutMs(_readTimeout));
             RespValue reply;
             try
             {
                 reply = reader.ReadValue();
+            }
+            catch (Exception ex) when (raw != null && raw.DeadlinePassed && (IsIoFailure(ex) || ex is RedisException))
+            {
+                Fail();
+                throw new RedisTimeoutException("Timeout reading from " + Options.Endpoint + ": the overall deadline of " + Seconds(deadline!.Value)
+                    + " for one reply passed (" + DeadlineRule() + "); the server sent the reply too slowly, though never silent for a whole socket timeout.", ex);
             }
             catch (RedisConnectionException ex) when (MayBeTlsPort())
             {
@@ -296,6 +308,11 @@ namespace PSRedis.Protocol
                 Fail();
                 RedisException wrapped = Wrap(ex, "Error reading from " + Options.Endpoint);
                 throw MayBeTlsPort() && !(wrapped is RedisTimeoutException) ? TlsPortHint(wrapped) : wrapped;
+            }
+            finally
+            {
+                // A failed read closed the socket (and the stream with it): only a live one gets its receive timeout back.
+                if (raw != null && ReferenceEquals(_raw, raw)) raw.EndReply();
             }
             _answered = true;
             Touch();
@@ -671,12 +688,49 @@ namespace PSRedis.Protocol
             return true;
         }
 
-        private static void ApplyTimeouts(Socket socket, TimeSpan? timeout)
+        private void ApplyTimeouts(Socket socket, TimeSpan? timeout)
         {
-            int ms = timeout.HasValue ? (int)Math.Max(1, Math.Min(timeout.Value.TotalMilliseconds, int.MaxValue)) : 0;
+            int ms = TimeoutMs(timeout);
             socket.ReceiveTimeout = ms;
             socket.SendTimeout = ms;
+            _readTimeout = timeout;
         }
+
+        private static int TimeoutMs(TimeSpan? timeout) =>
+            timeout.HasValue ? (int)Math.Max(1, Math.Min(timeout.Value.TotalMilliseconds, int.MaxValue)) : 0;
+
+        /// <summary>
+        /// How long one reply may take from the moment the client starts waiting for it, bytes arriving or not: its read
+        /// timeout plus one socket timeout. For a command that is twice the socket timeout; for a blocking command (whose
+        /// read timeout is its block time plus the socket timeout) its block time plus twice the socket timeout.
+        /// The read timeout alone bounds only silence, so a server that trickles a byte just inside it would hold the
+        /// call for ever; one more socket timeout is room enough for any healthy server to send even a large reply once
+        /// it has started (it was able to start within the socket timeout), while a trickle is cut off promptly.
+        /// Null when reads have no timeout.
+        /// </summary>
+        private TimeSpan? ReplyDeadline()
+        {
+            TimeSpan? perRead = _readTimeout;
+            if (!perRead.HasValue) return null;
+            return perRead.Value + (Options.SocketTimeout ?? perRead.Value);
+        }
+
+        private string DeadlineRule()
+        {
+            TimeSpan? socketTimeout = Options.SocketTimeout;
+            if (!socketTimeout.HasValue) return "twice the read timeout of " + Seconds(_readTimeout ?? TimeSpan.Zero);
+            if (_readTimeout == socketTimeout) return "twice the socket timeout of " + Seconds(socketTimeout.Value);
+            return "the read timeout of " + Seconds(_readTimeout ?? TimeSpan.Zero) + " plus the socket timeout of " + Seconds(socketTimeout.Value);
+        }
+
+        private static long DeadlineTicks(TimeSpan span)
+        {
+            // Capped far beyond any real wait, so an enormous timeout cannot overflow the tick count.
+            double ticks = Math.Min(span.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
+            return Stopwatch.GetTimestamp() + (long)ticks;
+        }
+
+        private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
         internal static bool IsIoFailure(Exception ex) =>
             ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is System.Security.Authentication.AuthenticationException;

@@ -90,8 +90,33 @@ namespace PSRedis.Protocol
         public Action<RespValue>? PushHandler { get; set; }
         /// <summary>Most connections a pool built from these options may open; null means no limit (BlockingConnectionPool: 50).</summary>
         public int? MaxConnections { get; set; }
-        /// <summary>How long a BlockingConnectionPool waits for a free connection; null waits forever.</summary>
-        public TimeSpan? PoolTimeout { get; set; } = TimeSpan.FromSeconds(20);
+        /// <summary>
+        /// How long a BlockingConnectionPool waits for a free connection. Null (the default): as long as
+        /// <see cref="SocketTimeout"/>, so one setting bounds every wait of a call; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>
+        /// waits forever; zero fails at once when every connection is in use (redis-py's <c>timeout</c>, there 20 s).
+        /// </summary>
+        public TimeSpan? PoolTimeout
+        {
+            get => _poolTimeout;
+            set
+            {
+                if (value.HasValue && value.Value < TimeSpan.Zero && value.Value != System.Threading.Timeout.InfiniteTimeSpan)
+                    throw new ArgumentOutOfRangeException(nameof(value), value, "The pool timeout cannot be negative; use Timeout.InfiniteTimeSpan to wait forever.");
+                _poolTimeout = value;
+            }
+        }
+
+        private TimeSpan? _poolTimeout;
+
+        /// <summary>What a BlockingConnectionPool built from these options waits: <see cref="PoolTimeout"/>, else <see cref="SocketTimeout"/>; null: forever.</summary>
+        public TimeSpan? EffectivePoolTimeout
+        {
+            get
+            {
+                TimeSpan? timeout = PoolTimeout ?? SocketTimeout;
+                return timeout == System.Threading.Timeout.InfiniteTimeSpan ? null : timeout;
+            }
+        }
 
         /// <summary>
         /// Options from a Redis URL (redis://, rediss://, unix://), as redis-py's from_url: <paramref name="configure"/>

@@ -37,10 +37,10 @@ namespace PSRedis.Protocol
         public int InUseCount => _core.InUseCount;
 
         /// <summary>An idle connection, else a new one; connected before it is returned.</summary>
-        /// <exception cref="RedisConnectionException">All <see cref="MaxConnections"/> are in use ("Too many connections"), or connecting failed.</exception>
+        /// <exception cref="RedisConnectionException">All <see cref="MaxConnections"/> are in use ("Too many connections: ..."), or connecting failed.</exception>
         /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
         public IRedisConnection GetConnection() =>
-            _core.Acquire(wait: false, timeout: null, exhaustedMessage: "Too many connections", ownerName: nameof(ConnectionPool));
+            _core.Acquire(wait: false, timeout: null, ownerName: nameof(ConnectionPool));
 
         /// <summary>
         /// Returns a connection for reuse, or closes it and frees its place if it is broken or the pool is disposed.

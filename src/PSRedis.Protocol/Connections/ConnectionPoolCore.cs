@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -48,10 +49,9 @@ namespace PSRedis.Protocol
 
         /// <summary>
         /// Hands out an idle connection or a new one. When all slots are taken: with <paramref name="wait"/> false
-        /// throws <paramref name="exhaustedMessage"/> at once, otherwise waits up to <paramref name="timeout"/>
-        /// (null: forever) for a release.
+        /// throws at once, otherwise waits up to <paramref name="timeout"/> (null: forever) for a release.
         /// </summary>
-        internal IRedisConnection Acquire(bool wait, TimeSpan? timeout, string exhaustedMessage, string ownerName)
+        internal IRedisConnection Acquire(bool wait, TimeSpan? timeout, string ownerName)
         {
             IRedisConnection? connection = null;
             lock (_lock)
@@ -70,7 +70,7 @@ namespace PSRedis.Protocol
                         _created++;
                         break;
                     }
-                    if (!wait) throw new RedisPoolExhaustedException(exhaustedMessage);
+                    if (!wait) throw TooManyConnections();
 
                     if (timeout == null)
                     {
@@ -79,7 +79,7 @@ namespace PSRedis.Protocol
                     }
                     clock ??= Stopwatch.StartNew();
                     TimeSpan remaining = timeout.Value - clock.Elapsed;
-                    if (remaining <= TimeSpan.Zero) throw new RedisPoolExhaustedException(exhaustedMessage);
+                    if (remaining <= TimeSpan.Zero) throw NoneAvailable(clock.Elapsed);
                     // Monitor.Wait rejects spans beyond int.MaxValue ms; waking early just loops round.
                     Monitor.Wait(_lock, remaining.TotalMilliseconds >= int.MaxValue ? int.MaxValue : (int)Math.Ceiling(remaining.TotalMilliseconds));
                 }
@@ -124,6 +124,20 @@ namespace PSRedis.Protocol
             }
             return connection;
         }
+
+        // Said in full because the caller usually meets it far from where the pool was sized: what is full, how big it
+        // is, how long this call waited, and which two settings change that.
+        private RedisPoolExhaustedException TooManyConnections() =>
+            new RedisPoolExhaustedException("Too many connections: all " + Count(MaxConnections!.Value) + " of the pool for " + Options.Endpoint
+                + " are in use, and this pool does not wait for one to be released. Raise max_connections, or use a BlockingConnectionPool.");
+
+        private RedisPoolExhaustedException NoneAvailable(TimeSpan waited) =>
+            new RedisPoolExhaustedException("No connection available: the pool for " + Options.Endpoint + " is full (all " + Count(MaxConnections!.Value)
+                + " in use) and none was released within " + waited.TotalSeconds.ToString("0.0##", CultureInfo.InvariantCulture)
+                + " s of waiting. Raise max_connections (Connect-Redis -MaxConnections) or the pool timeout (timeout= in the URL, -PoolTimeout; by default the socket timeout).");
+
+        private static string Count(int connections) =>
+            connections.ToString(CultureInfo.InvariantCulture) + (connections == 1 ? " connection" : " connections");
 
         /// <summary>Connections that are not in use by a caller of this pool are ignored (see the pools' docs).</summary>
         internal void Release(IRedisConnection connection) => Release(connection, drop: false);

@@ -89,7 +89,7 @@ namespace PSRedis.Protocol
             new Option("max_connections", "a whole number greater than 0", false, (v, o) => Set(TryParseInt(v, 1, int.MaxValue), x => o.MaxConnections = x)),
             new Option("timeout", "a number of seconds, 0 or more, or None to wait forever", false, (v, o) =>
             {
-                if (string.Equals(v, "None", StringComparison.OrdinalIgnoreCase)) { o.PoolTimeout = null; return true; }
+                if (string.Equals(v, "None", StringComparison.OrdinalIgnoreCase)) { o.PoolTimeout = System.Threading.Timeout.InfiniteTimeSpan; return true; }
                 return Set(TryParseSeconds(v, allowZero: true), x => o.PoolTimeout = x);
             }),
             new Option("protocol", "2 or 3", false, (v, o) => Set(TryParseInt(v, 2, 3), x => o.Protocol = x)),

@@ -19,6 +19,8 @@ namespace PSRedis.Protocol.Resp
         public const int DefaultMaxAggregateLength = 256 * 1024 * 1024;
         private const int MaxLineLength = 1024 * 1024;
         private const int AggregatePreallocLimit = 4096;
+        /// <summary>Bulk strings up to this size get their whole array at once; larger ones grow with the bytes that arrive.</summary>
+        internal const int BulkChunk = 1024 * 1024;
 
         private readonly Stream _stream;
         private byte[] _buffer;
@@ -157,9 +159,13 @@ namespace PSRedis.Protocol.Resp
         {
             if (length < 0 || length > MaxBulkLength)
                 throw new RedisInvalidResponseException("Protocol error: invalid bulk length " + length.ToString(CultureInfo.InvariantCulture) + " (limit " + MaxBulkLength.ToString(CultureInfo.InvariantCulture) + ").");
-            var data = new byte[length];
-            int copied = 0;
             int available = _end - _pos;
+            // The header is trusted only as far as the bytes behind it: a corrupt or hostile "$536870000" must not cost
+            // 512 MB before a single byte of it arrived. Up to BulkChunk (or what is already buffered) the array is made
+            // at its full size at once, which covers nearly every real value with one allocation; beyond that it doubles
+            // as the bytes arrive, so what is allocated stays within twice what has arrived, plus one chunk.
+            var data = new byte[Math.Min(length, Math.Max(available, BulkChunk))];
+            int copied = 0;
             if (available > 0)
             {
                 copied = (int)Math.Min(available, length);
@@ -168,9 +174,18 @@ namespace PSRedis.Protocol.Resp
             }
             while (copied < length)
             {
+                if (copied == data.Length) Array.Resize(ref data, (int)Math.Min(length, (long)data.Length * 2));
                 // The rest of a large value goes straight into its array; small tails go through the buffer.
-                int want = (int)(length - copied);
-                if (want >= _buffer.Length / 2)
+                int want = data.Length - copied;
+                if (_pos < _end)
+                {
+                    // Bytes of this value already buffered (left by a read that filled the array before it grew) go first.
+                    int n = Math.Min(_end - _pos, want);
+                    Buffer.BlockCopy(_buffer, _pos, data, copied, n);
+                    _pos += n;
+                    copied += n;
+                }
+                else if (want >= _buffer.Length / 2)
                 {
                     int n = _stream.Read(data, copied, want);
                     if (n <= 0) throw Closed();
@@ -179,10 +194,6 @@ namespace PSRedis.Protocol.Resp
                 else
                 {
                     Fill();
-                    int n = Math.Min(_end - _pos, want);
-                    Buffer.BlockCopy(_buffer, _pos, data, copied, n);
-                    _pos += n;
-                    copied += n;
                 }
             }
             if (ReadByte() != (byte)'\r' || ReadByte() != (byte)'\n')

@@ -86,6 +86,11 @@ namespace PSRedis.Cmdlets
         [Parameter]
         public SwitchParameter RetryOnTimeout { get; set; }
 
+        /// <summary>How long a caller waits for a free pooled connection when all -MaxConnections are in use: seconds or a TimeSpan; default -Timeout.</summary>
+        [Parameter]
+        [SecondsTransformation]
+        public TimeSpan PoolTimeout { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -214,6 +219,22 @@ namespace PSRedis.Cmdlets
                 }
                 options.ConnectTimeout = Timeout;
                 options.SocketTimeout = Timeout;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(PoolTimeout)))
+            {
+                if (PoolTimeout < TimeSpan.Zero)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentOutOfRangeException(nameof(PoolTimeout), "The pool timeout cannot be negative (0: fail at once when every connection is in use)."),
+                        ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, PoolTimeout));
+                }
+                options.PoolTimeout = PoolTimeout;
+                if (!options.MaxConnections.HasValue)
+                {
+                    // Without a limit nobody ever waits for a connection, so the setting would silently do nothing.
+                    WriteWarning("-PoolTimeout has no effect without -MaxConnections (or max_connections in the URL): a pool without a limit never makes a caller wait.");
+                }
             }
 
             if (Credential != null)

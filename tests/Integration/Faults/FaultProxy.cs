@@ -30,14 +30,14 @@ namespace PSRedis.Tests.Integration.Faults;
 public sealed class FaultProxy : IDisposable
 {
     private const int ChunkSize = 64 * 1024;
+    private const int AcceptSliceMicroseconds = 20_000;
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
 
     private readonly object _gate = new();
     private readonly List<Link> _links = new();
     private readonly List<Thread> _threads = new();
     private readonly IPEndPoint _target;
-    private Socket? _listener;
-    private Thread? _acceptThread;
+    private Listener? _listener;
     private bool _disposed;
     private bool _stallToServer;
     private bool _stallToClient;
@@ -129,7 +129,7 @@ public sealed class FaultProxy : IDisposable
         get { lock (_gate) return _refusing; }
         set
         {
-            Socket? closing = null;
+            Listener? closing = null;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -143,8 +143,7 @@ public sealed class FaultProxy : IDisposable
             }
             if (closing != null)
             {
-                closing.Close();
-                JoinAcceptThread();
+                StopListening(closing);
             }
             else
             {
@@ -194,7 +193,7 @@ public sealed class FaultProxy : IDisposable
 
     public void Dispose()
     {
-        Socket? listener;
+        Listener? listener;
         Link[] links;
         lock (_gate)
         {
@@ -205,9 +204,8 @@ public sealed class FaultProxy : IDisposable
             links = _links.ToArray();
             Monitor.PulseAll(_gate); // wakes pumps held by a stall so they can see the end
         }
-        listener?.Close();
+        if (listener != null) StopListening(listener);
         foreach (Link link in links) link.Close(reset: false);
-        JoinAcceptThread();
         Thread[] threads;
         lock (_gate) threads = _threads.ToArray();
         foreach (Thread thread in threads)
@@ -232,58 +230,68 @@ public sealed class FaultProxy : IDisposable
 
     private void StartListening()
     {
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         // Listening again on the same port after RefuseNewConnections: connections of the previous listener may still
         // be in TIME_WAIT on it.
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         try
         {
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, Port));
-            listener.Listen(128);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, Port));
+            socket.Listen(128);
         }
         catch
         {
-            listener.Dispose();
+            socket.Dispose();
             throw;
         }
-        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        var thread = new Thread(() => AcceptLoop(listener)) { IsBackground = true, Name = "FaultProxy accept :" + Port };
+        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        var listener = new Listener(socket);
+        listener.Thread = new Thread(() => AcceptLoop(listener)) { IsBackground = true, Name = "FaultProxy accept :" + Port };
         lock (_gate)
         {
             if (_disposed)
             {
-                listener.Dispose();
+                socket.Dispose();
                 throw new ObjectDisposedException(nameof(FaultProxy));
             }
             _listener = listener;
-            _acceptThread = thread;
         }
-        thread.Start();
+        listener.Thread.Start();
     }
 
-    private void JoinAcceptThread()
+    /// <summary>
+    /// Ends the accept loop first and closes the socket after: closing a socket while another thread is blocked in
+    /// Accept on it can leave it listening until that call returns, and a connection queued on it meanwhile is reset
+    /// instead of refused.
+    /// </summary>
+    private static void StopListening(Listener listener)
     {
-        Thread? thread;
-        lock (_gate) thread = _acceptThread;
-        if (thread != null && thread != Thread.CurrentThread && !thread.Join(JoinTimeout))
+        listener.Stop = true;
+        if (!listener.Thread!.Join(JoinTimeout))
             throw new InvalidOperationException("FaultProxy: the accept thread did not end within " + JoinTimeout.TotalSeconds + " s.");
+        listener.Socket.Close();
     }
 
-    private void AcceptLoop(Socket listener)
+    private void AcceptLoop(Listener listener)
     {
-        while (true)
+        while (!listener.Stop)
         {
+            // Polled in short slices rather than blocking in Accept, so that StopListening can end the loop before it
+            // closes the socket.
+            if (!listener.Socket.Poll(AcceptSliceMicroseconds, SelectMode.SelectRead)) continue;
             Socket client;
             try
             {
-                client = listener.Accept();
+                client = listener.Socket.Accept();
+                client.NoDelay = true;
             }
-            catch (Exception ex) when (ex is SocketException || ex is ObjectDisposedException)
+            catch (SocketException)
             {
-                return; // the listener was closed: refusing, or disposed
+                // The client gave up between Poll and Accept: nothing to proxy. (An exception escaping this thread
+                // would end the whole test run.)
+                continue;
             }
             Interlocked.Increment(ref _accepted);
-            client.NoDelay = true;
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
@@ -368,12 +376,22 @@ public sealed class FaultProxy : IDisposable
                 _armedCut = null;
             }
         }
-        if (garbage != null) Send(link, garbage, 0, garbage.Length);
-
         int allowed = count;
         Cut? cut = link.Cut;
         if (cut != null) allowed = Math.Min(count, cut.Remaining);
-        Send(link, buffer, 0, allowed);
+        if (garbage != null)
+        {
+            // In one send with the reply, as a corrupting middlebox would deliver it: the client gets both in one read,
+            // the way a real corruption arrives, rather than garbage alone and the reply a moment later.
+            var combined = new byte[garbage.Length + allowed];
+            Buffer.BlockCopy(garbage, 0, combined, 0, garbage.Length);
+            Buffer.BlockCopy(buffer, 0, combined, garbage.Length, allowed);
+            Send(link, combined, 0, combined.Length);
+        }
+        else
+        {
+            Send(link, buffer, 0, allowed);
+        }
         if (cut != null)
         {
             cut.Remaining -= allowed;
@@ -418,6 +436,15 @@ public sealed class FaultProxy : IDisposable
         }
     }
 
+    private sealed class Listener
+    {
+        internal Listener(Socket socket) => Socket = socket;
+
+        internal Socket Socket { get; }
+        internal Thread? Thread { get; set; }
+        internal volatile bool Stop;
+    }
+
     private sealed class Cut
     {
         internal Cut(int remaining, bool reset)
@@ -452,8 +479,16 @@ public sealed class FaultProxy : IDisposable
             if (Interlocked.Exchange(ref _closed, 1) != 0) return;
             if (reset)
             {
-                // Linger on with a zero timeout makes Close send RST instead of FIN and drop unsent data.
-                Client.LingerState = new LingerOption(true, 0);
+                // Linger on with a zero timeout makes Close send RST instead of FIN and drop unsent data. A peer that
+                // reset first leaves nothing to reset, and then setting it may fail; the socket is closed below all the same.
+                try
+                {
+                    Client.LingerState = new LingerOption(true, 0);
+                }
+                catch (SocketException)
+                {
+                    ShutdownQuietly(Client);
+                }
             }
             else
             {
