@@ -712,7 +712,9 @@ namespace PSRedis.Protocol
         {
             TimeSpan? perRead = _readTimeout;
             if (!perRead.HasValue) return null;
-            return perRead.Value + (Options.SocketTimeout ?? perRead.Value);
+            TimeSpan extra = Options.SocketTimeout ?? perRead.Value;
+            // -Timeout ([timespan]::MaxValue) must not overflow the sum: such a deadline is as good as none.
+            return perRead.Value > TimeSpan.MaxValue - extra ? TimeSpan.MaxValue : perRead.Value + extra;
         }
 
         private string DeadlineRule()

@@ -75,7 +75,7 @@ public sealed class PoolTimeoutCmdletTests : IDisposable
             threads.ForEach(t => Assert.True(t.Join(TimeSpan.FromSeconds(30)), "a waiter hangs"));
             for (int i = 0; i < 6; i++)
             {
-                Assert.IsType<RedisConnectionException>(errors[i]);
+                Assert.IsType<RedisPoolExhaustedException>(errors[i]);
                 Assert.InRange(elapsed[i], TimeSpan.FromMilliseconds(1900), TimeSpan.FromSeconds(2) + Margin);
             }
         }

@@ -134,7 +134,7 @@ public sealed class WaitLimitTests
             foreach (Thread thread in threads) Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "a waiter hangs");
             for (int i = 0; i < errors.Length; i++)
             {
-                var error = Assert.IsType<RedisConnectionException>(errors[i]);
+                var error = Assert.IsType<RedisPoolExhaustedException>(errors[i]);
                 Assert.InRange(elapsed[i], TimeSpan.FromMilliseconds(950), TimeSpan.FromSeconds(1) + Margin);
                 Assert.Contains("pool for " + options.Endpoint + " is full (all 2 connections in use)", error.Message);
                 Assert.Matches(@"none was released within 1\.\d+ s of waiting", error.Message);
@@ -158,7 +158,7 @@ public sealed class WaitLimitTests
         try
         {
             var clock = Stopwatch.StartNew();
-            var error = Assert.Throws<RedisConnectionException>(() => pool.GetConnection());
+            var error = Assert.Throws<RedisPoolExhaustedException>(() => pool.GetConnection());
             Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(280), TimeSpan.FromMilliseconds(300) + Margin);
             Assert.Contains("all 1 connection in use", error.Message);
         }
