@@ -54,6 +54,8 @@ Describe 'No secret in any object a connection gives' {
         @{ Way = '-Credential (default user)'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -Credential ([pscredential]::new('default', (ConvertTo-Secure $Password))) -Name s-cred -PassThru } }
         @{ Way = '-Credential (ACL user)'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -Credential ([pscredential]::new('app-user', (ConvertTo-Secure $UserPassword))) -Name s-acl -PassThru } }
         @{ Way = '-AccessToken'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -Credential ([pscredential]::new('app-token', [securestring]::new())) -AccessToken (ConvertTo-Secure $Token) -Name s-token -PassThru } }
+        # The block runs in a runspace of its own, with copies of $Token and of the ConvertTo-Secure function.
+        @{ Way = '-AccessToken { script block }'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -Credential ([pscredential]::new('app-token', [securestring]::new())) -AccessToken { ConvertTo-Secure $Token } -TokenLifetime 60 -Name s-token-block -PassThru } }
     ) {
         $streams = & { $conn = & $Connect -Verbose; $conn } 4>&1 5>&1 3>&1
         $conn = $streams | Where-Object { $_ -is [PSRedis.RedisConnection] }
@@ -83,6 +85,8 @@ Describe 'No secret in the errors of a failed connect' {
         @{ Way = 'password in the URL'; Connect = { Connect-Redis -Url "redis://:$Wrong@127.0.0.1:$Port/0" -Name bad-url -Verbose } }
         @{ Way = 'credential'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -Credential ([pscredential]::new('app-user', (ConvertTo-Secure $Wrong))) -Name bad-cred -Verbose } }
         @{ Way = 'access token'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -AccessToken (ConvertTo-Secure $Wrong) -Name bad-token -Verbose } }
+        @{ Way = 'access token from a script block'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -Credential ([pscredential]::new('app-token', [securestring]::new())) -AccessToken { $Wrong } -Name bad-token-block -Verbose } }
+        @{ Way = 'script block that returns nothing'; Connect = { Connect-Redis -HostName 127.0.0.1 -Port $Port -AccessToken { Write-Error "no token for $env:USER" } -Name empty-token-block -Verbose } }
         @{ Way = 'URL (malformed)'; Connect = { Connect-Redis -Url "redis://:$Wrong@127.0.0.1:notaport/0" -Name bad-form } }
     ) {
         $Error.Clear()

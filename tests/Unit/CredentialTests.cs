@@ -111,5 +111,60 @@ namespace PSRedis.Tests.Unit
             Assert.Equal("one", options.Credentials.Current(out _)!.Password);
             Assert.Equal("two", copy.Credentials.Current(out _)!.Password);
         }
-    }
+    
+        [Fact]
+        public void ATokensExpiryComesFromTheGivenLifetimeThenTheIssuerThenTheJwtThenAnHour()
+        {
+            var now = new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+            var reported = now.AddMinutes(70);
+            var jwtExp = DateTimeOffset.FromUnixTimeSeconds(1893456000);
+            // -TokenLifetime wins over everything: the caller may want earlier renewals, or the token is opaque.
+            Assert.Equal(now.AddSeconds(3), RedisCredentials.ForToken("u", Jwt(1893456000), TimeSpan.FromSeconds(3), reported, now).ExpiresOn);
+            // What the issuer reported (Get-AzAccessToken's ExpiresOn) beats reading the token.
+            Assert.Equal(reported, RedisCredentials.ForToken("u", Jwt(1893456000), null, reported, now).ExpiresOn);
+            Assert.Equal(jwtExp, RedisCredentials.ForToken("u", Jwt(1893456000), null, null, now).ExpiresOn);
+            // An opaque token with nothing said about it is renewed hourly, not kept for ever.
+            Assert.Equal(now + RedisCredentials.DefaultTokenLifetime, RedisCredentials.ForToken(null, "opaque", null, null, now).ExpiresOn);
+            Assert.Equal(TimeSpan.FromHours(1), RedisCredentials.DefaultTokenLifetime);
+            Assert.Throws<ArgumentException>(() => RedisCredentials.ForToken("u", "", null, null, now));
+            Assert.Throws<ArgumentOutOfRangeException>(() => RedisCredentials.ForToken("u", "t", TimeSpan.Zero, null, now));
+        }
+
+        [Fact]
+        public void AShortLivedTokenIsRenewedAtThreeQuartersOfItsLifeAndALongOneFiveMinutesBefore()
+        {
+            var clock = new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+            int asked = 0;
+            TimeSpan life = TimeSpan.FromSeconds(4);
+            var options = new ConnectionOptions
+            {
+                CredentialProvider = new DelegateCredentialProvider(() => { asked++; return RedisCredentials.ForToken("u", "t" + asked, life, null, clock); }),
+            };
+            options.Credentials.Now = () => clock;
+            Assert.Equal("t1", options.Credentials.Current(out int v1)!.Password);
+            clock = clock.AddSeconds(2.9);
+            Assert.Equal("t1", options.Credentials.Current(out int v2)!.Password); // not due before 3 s (4 s - a quarter)
+            Assert.Equal(v1, v2);
+            clock = clock.AddSeconds(0.2);
+            Assert.Equal("t2", options.Credentials.Current(out int v3)!.Password);
+            Assert.True(v3 > v2, "a refresh bumps the version, so live connections send AUTH");
+
+            life = TimeSpan.FromHours(1);
+            clock = clock.AddSeconds(10);
+            Assert.Equal("t3", options.Credentials.Current(out _)!.Password);
+            clock = clock.AddMinutes(54.9);
+            Assert.Equal("t3", options.Credentials.Current(out _)!.Password);
+            clock = clock.AddMinutes(0.2);
+            Assert.Equal("t4", options.Credentials.Current(out _)!.Password); // 55 minutes: five before expiry
+        }
+
+        [Fact]
+        public void ADelegateProviderShowsNeitherTheFunctionNorTheToken()
+        {
+            var provider = new DelegateCredentialProvider(() => RedisCredentials.ForToken("u", "token-that-never-shows"));
+            Assert.DoesNotContain("token-that-never-shows", provider.ToString());
+            Assert.DoesNotContain("token-that-never-shows", provider.GetCredentials().ToString());
+            Assert.Throws<ArgumentNullException>(() => new DelegateCredentialProvider(null!));
+        }
+}
 }

@@ -28,6 +28,7 @@ namespace PSRedis.Protocol
         private long _lastUsed;
         private bool _answered;
         private int _credentialVersion;
+        private int _protocol;
         // The receive timeout the socket has now (null: none): the socket timeout, the connect timeout during the
         // handshake, or a blocking command's longer one. A reply's overall deadline is derived from it.
         private TimeSpan? _readTimeout;
@@ -37,7 +38,26 @@ namespace PSRedis.Protocol
             Options = options ?? throw new ArgumentNullException(nameof(options));
             if (options.Protocol != 2 && options.Protocol != 3)
                 throw new ArgumentException("Protocol must be 2 or 3.", nameof(options));
+            _protocol = options.Protocol;
         }
+
+        /// <summary>
+        /// The RESP version this connection negotiates: the options' unless changed before <see cref="Connect"/>. The
+        /// pub/sub reader asks for RESP3 when credentials expire, because a subscribed RESP2 connection refuses AUTH.
+        /// </summary>
+        internal int Protocol
+        {
+            get => _protocol;
+            set
+            {
+                if (value != 2 && value != 3) throw new ArgumentOutOfRangeException(nameof(value), "Protocol must be 2 or 3.");
+                if (_stream != null) throw new InvalidOperationException("The protocol is chosen before connecting.");
+                _protocol = value;
+            }
+        }
+
+        /// <summary>True when the last connect failed because the server does not know HELLO 3 (Redis before 6).</summary>
+        internal bool Resp3Refused { get; private set; }
 
         public ConnectionOptions Options { get; }
         public bool IsConnected => _stream != null;
@@ -98,7 +118,8 @@ namespace PSRedis.Protocol
         {
             var commands = new List<IReadOnlyList<object?>>();
             RedisCredentials? credentials = Options.Credentials.Current(out int credentialVersion);
-            if (Options.Protocol == 3)
+            Resp3Refused = false;
+            if (_protocol == 3)
             {
                 var hello = new List<object?> { "HELLO", 3 };
                 if (credentials != null)
@@ -129,9 +150,11 @@ namespace PSRedis.Protocol
                 RespValue reply = ReadResponse(errorsAsValues: true);
                 if (reply.IsError)
                 {
-                    first = first ?? HandshakeError(reply.AsString()!, (string)commands[i][0]!);
+                    RedisException error = HandshakeError(reply.AsString()!, (string)commands[i][0]!);
+                    if (i == 0 && _protocol == 3 && error is RedisConnectionException) Resp3Refused = true;
+                    first = first ?? error;
                 }
-                else if (i == 0 && Options.Protocol == 3)
+                else if (i == 0 && _protocol == 3)
                 {
                     HelloReply = reply;
                 }
@@ -159,6 +182,22 @@ namespace PSRedis.Protocol
             RespValue reply = ReadResponse(errorsAsValues: true);
             if (reply.IsError) throw HandshakeError(reply.AsString()!, "AUTH");
             _credentialVersion = version;
+        }
+
+        /// <summary>
+        /// Sends AUTH with newer credentials without reading its reply, for a subscribed RESP3 connection whose reader
+        /// finds the reply among the pushes. False when this connection already uses the newest credentials.
+        /// </summary>
+        internal bool SendReauthentication()
+        {
+            if (_stream == null || Options.CredentialProvider == null) return false;
+            RedisCredentials? credentials = Options.Credentials.Current(out int version);
+            if (credentials == null || version == _credentialVersion) return false;
+            SendCommand(AuthCommand(credentials));
+            // Counted as done when sent: a refused AUTH leaves the connection authenticated as before (Redis keeps the
+            // old user), and is reported by the reader rather than retried at every poll.
+            _credentialVersion = version;
+            return true;
         }
 
         private static RedisException HandshakeError(string message, string command)
@@ -472,9 +511,9 @@ namespace PSRedis.Protocol
         /// </summary>
         private bool OnlyPushesWaiting()
         {
-            while (_reader!.HasBufferedData || (Options.Protocol == 3 && _socket!.Available > 0))
+            while (_reader!.HasBufferedData || (_protocol == 3 && _socket!.Available > 0))
             {
-                if (Options.Protocol != 3 || PushesAreReplies) return false;
+                if (_protocol != 3 || PushesAreReplies) return false;
                 RespValue frame = ReadFrame(errorsAsValues: true);
                 if (!IsOutOfBandPush(frame)) return false;
                 HandOver(frame);

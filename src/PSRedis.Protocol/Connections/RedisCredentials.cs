@@ -20,6 +20,32 @@ namespace PSRedis.Protocol
             ExpiresOn = expiresOn ?? JwtExpiry.Read(password);
         }
 
+        /// <summary>
+        /// How long an access token is taken to live when nothing says otherwise (no lifetime given, no expiry reported,
+        /// not a JWT): an hour, the usual life of a Microsoft Entra ID token, so a provider is asked again after 55 minutes
+        /// rather than never.
+        /// </summary>
+        public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromHours(1);
+
+        /// <summary>
+        /// Credentials for an access token, with its expiry decided in this order: <paramref name="lifetime"/> from now
+        /// when given (the caller knows best, e.g. for tokens that are not JWTs); else <paramref name="expiresOn"/> (what the
+        /// token's issuer reported, e.g. Get-AzAccessToken's ExpiresOn); else the JWT's exp claim; else
+        /// <see cref="DefaultTokenLifetime"/> from now.
+        /// </summary>
+        public static RedisCredentials ForToken(string? username, string token, TimeSpan? lifetime = null, DateTimeOffset? expiresOn = null) =>
+            ForToken(username, token, lifetime, expiresOn, DateTimeOffset.UtcNow);
+
+        internal static RedisCredentials ForToken(string? username, string token, TimeSpan? lifetime, DateTimeOffset? expiresOn, DateTimeOffset now)
+        {
+            if (token == null) throw new ArgumentNullException(nameof(token));
+            if (token.Length == 0) throw new ArgumentException("The access token is empty.", nameof(token));
+            if (lifetime.HasValue && lifetime.Value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(lifetime), "A token lifetime must be positive.");
+            DateTimeOffset expiry = lifetime.HasValue ? now + lifetime.Value
+                : expiresOn ?? JwtExpiry.Read(token) ?? now + DefaultTokenLifetime;
+            return new RedisCredentials(username, token, expiry);
+        }
+
         public string? Username { get; }
 
         internal string Password { get; }
@@ -39,6 +65,26 @@ namespace PSRedis.Protocol
     public interface ICredentialProvider
     {
         RedisCredentials GetCredentials();
+    }
+
+    /// <summary>
+    /// A credential provider from a function, for C# callers: <c>options.CredentialProvider = new
+    /// DelegateCredentialProvider(() =&gt; RedisCredentials.ForToken(user, GetToken()))</c>. The function is called when
+    /// a connection is made and again before the credentials it returned expire, from whichever thread needs them (one
+    /// call at a time per set of options); while earlier credentials still work, a failure is retried later rather
+    /// than failing commands.
+    /// </summary>
+    public sealed class DelegateCredentialProvider : ICredentialProvider
+    {
+        private readonly Func<RedisCredentials> _get;
+
+        public DelegateCredentialProvider(Func<RedisCredentials> getCredentials) =>
+            _get = getCredentials ?? throw new ArgumentNullException(nameof(getCredentials));
+
+        public RedisCredentials GetCredentials() => _get();
+
+        /// <summary>Says what it is, never what it returns.</summary>
+        public override string ToString() => nameof(DelegateCredentialProvider);
     }
 
     /// <summary>Reads the exp claim of a JWT (Microsoft Entra ID access tokens are JWTs); anything else has no expiry.</summary>

@@ -83,12 +83,25 @@ namespace PSRedis.Protocol
         private Thread? _thread;
         private volatile bool _stopRequested;
         private volatile bool _disposed;
+        // An AUTH with refreshed credentials was sent on the subscribed connection and its +OK (or error) is not read yet.
+        private bool _authPending;
+        // After the credential provider failed, when (Stopwatch ticks) to ask again: not at every 50 ms poll.
+        private long _nextCredentialCheck;
+        // Pause after a failed credential refresh before the reader asks the provider again.
+        private static readonly TimeSpan CredentialRetryDelay = TimeSpan.FromSeconds(5);
 
         internal RedisPubSub(ConnectionOptions options, bool ignoreSubscribeMessages)
         {
             if (options == null) throw new ArgumentNullException(nameof(options));
             // In RESP3 a subscriber's messages and confirmations arrive as pushes: here they are the replies.
             _connection = new Connection(options) { PushesAreReplies = true };
+            // Credentials that expire must be renewed on the live connection (Azure closes it when its token expires),
+            // but a subscribed RESP2 connection refuses AUTH ("only (P|S)SUBSCRIBE / ... / PING / QUIT / RESET are
+            // allowed in this context"). In RESP3 it accepts any command, and the messages themselves are the same, so
+            // this connection speaks RESP3 whatever the options say, and re-authenticates in place: no reconnect, so
+            // no message is lost and no Disconnected/Reconnected is raised. Servers without HELLO (before Redis 6, no
+            // ACL users either) fall back to RESP2, where an authenticated connection simply stays authenticated.
+            if (options.CredentialProvider != null) _connection.Protocol = 3;
             IgnoreSubscribeMessages = ignoreSubscribeMessages;
             // Subscribed connections are checked by default: a server that vanished without closing the socket
             // (a dead host, a dropped NAT entry, a paused process) would otherwise leave a subscription that
@@ -385,6 +398,8 @@ namespace PSRedis.Protocol
                             // Only when nothing is waiting to be read: a slow handler must not make a PONG that has
                             // arrived meanwhile look late.
                             if (reply == null) CheckHealth();
+                            // Also while messages stream in: a busy subscriber must renew its token in time too.
+                            Reauthenticate();
                         }
                         catch (Exception ex) when (IsConnectionLoss(ex))
                         {
@@ -411,6 +426,27 @@ namespace PSRedis.Protocol
             }
         }
 
+        /// <summary>
+        /// Sends AUTH with the credential provider's newer credentials, on a RESP3 connection (caller holds _io). A
+        /// provider that fails while the old credentials still work is asked again later; one that fails after they
+        /// expired is reported through <see cref="Error"/> and asked again after a pause.
+        /// </summary>
+        private void Reauthenticate()
+        {
+            if (_authPending || _connection.Protocol != 3 || Options.CredentialProvider == null || !_connection.IsConnected) return;
+            long now = Stopwatch.GetTimestamp();
+            if (now < _nextCredentialCheck) return;
+            try
+            {
+                _authPending = _connection.SendReauthentication();
+            }
+            catch (RedisAuthenticationException ex)
+            {
+                _nextCredentialCheck = now + ToStopwatchTicks(CredentialRetryDelay);
+                Notify(() => RaiseError(ex, readerStopped: false));
+            }
+        }
+
         private bool NeedsConnection() => _channels.Count + _patterns.Count > 0;
 
         /// <summary>Everything a reply tells beyond its content: the connection is alive, a reconnect attempt was refused. Caller holds _io.</summary>
@@ -418,6 +454,17 @@ namespace PSRedis.Protocol
         {
             _lastHeardAt = Stopwatch.GetTimestamp();
             _healthPingSentAt = 0; // any reply shows the connection is alive, not only the PONG
+            if (_authPending && (reply.IsError || (reply.Type == RespType.SimpleString && reply.AsString() == "OK")))
+            {
+                // The answer to the AUTH sent by Reauthenticate: nothing else on a subscribed connection answers +OK
+                // (PING answers PONG or its own argument as a bulk string). A refusal leaves the connection as it was.
+                _authPending = false;
+                if (!reply.IsError) return null;
+                var refused = new RedisAuthenticationException("Re-authenticating the subscription to " + Options.Endpoint +
+                    " with the refreshed credentials failed: " + reply.AsString() + " The connection goes on with the credentials it had.");
+                Notify(() => RaiseError(refused, readerStopped: false));
+                return null;
+            }
             if (reply.IsError && _outage && _awaitingConfirmations > 0)
             {
                 // The server refused to restore the subscriptions (e.g. the user lost its channel permissions, or the
@@ -541,6 +588,7 @@ namespace PSRedis.Protocol
             _awaitingConfirmations = 0;
             _replyDeadline = 0;
             _healthPingSentAt = 0;
+            _authPending = false;
         }
 
         /// <summary>Opens the connection and subscribes to everything wanted, in one write. Caller holds _io.</summary>
@@ -548,7 +596,16 @@ namespace PSRedis.Protocol
         {
             _connection.Disconnect();
             ResetConnectionState();
-            _connection.Connect(); // honours ConnectTimeout; throws RedisConnectionException / RedisTimeoutException
+            try
+            {
+                _connection.Connect(); // honours ConnectTimeout; throws RedisConnectionException / RedisTimeoutException
+            }
+            catch (RedisConnectionException) when (_connection.Resp3Refused && Options.Protocol == 2)
+            {
+                // RESP3 was only wanted for re-authenticating in place; a server without HELLO gets the RESP2 it was asked for.
+                _connection.Protocol = 2;
+                _connection.Connect();
+            }
             var commands = new List<IReadOnlyList<object?>>(2);
             if (_channels.Count > 0) commands.Add(Command("SUBSCRIBE", _channels));
             if (_patterns.Count > 0) commands.Add(Command("PSUBSCRIBE", _patterns));

@@ -43,9 +43,18 @@ namespace PSRedis.Cmdlets
         [ValidateNotNull]
         public PSCredential? Credential { get; set; }
 
+        /// <summary>
+        /// A token as a SecureString, or a script block that returns one (SecureString or string, or Get-AzAccessToken's
+        /// result) and runs again before the token expires.
+        /// </summary>
         [Parameter]
         [ValidateNotNull]
-        public SecureString? AccessToken { get; set; }
+        public object? AccessToken { get; set; }
+
+        /// <summary>How long a token from the -AccessToken script block lives (seconds or a TimeSpan), for tokens that are not JWTs.</summary>
+        [Parameter]
+        [SecondsTransformation]
+        public TimeSpan TokenLifetime { get; set; }
 
         [Parameter]
         public SwitchParameter UseTls { get; set; }
@@ -115,7 +124,8 @@ namespace PSRedis.Cmdlets
             var details = new System.Collections.Generic.List<string>();
             if (options.UseTls) details.Add(options.CertificateRequirement == CertificateRequirement.None ? "TLS, certificate not checked" : "TLS");
             if (options.Username != null) details.Add("user " + options.Username);
-            else if (options.HasCredentials) details.Add("password");
+            else if (options.HasCredentials && options.CredentialProvider == null) details.Add("password");
+            if (options.CredentialProvider != null) details.Add("access token from a script block, renewed before it expires");
             if (options.ConnectTimeout.HasValue) details.Add("timeout " + options.ConnectTimeout.Value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s");
             // options.ToString() masks the password; nothing here ever prints a secret.
             WriteVerbose("Connecting to " + options + (details.Count > 0 ? " (" + string.Join(", ", details) + ")" : string.Empty) + " as '" + name + "'.");
@@ -133,10 +143,13 @@ namespace PSRedis.Cmdlets
             }
             catch (Exception e) when (e is RedisException || e is ArgumentException || e is ObjectDisposedException)
             {
+                (options.CredentialProvider as IDisposable)?.Dispose();
                 ErrorRecord record = RedisCmdlet.ToErrorRecord(e, options.ToString());
                 record.ErrorDetails = new ErrorDetails("Cannot connect to " + options + ": " + e.Message);
                 record.ErrorDetails.RecommendedAction = e is RedisAuthenticationException
-                    ? "Check the user name and password (-Credential or -AccessToken)."
+                    ? (options.CredentialProvider != null
+                        ? "Check that the -AccessToken script block returns a valid token (run it on its own) and the user name (-Credential)."
+                        : "Check the user name and password (-Credential or -AccessToken).")
                     : "Check that the server runs, that the host, port and TLS settings are right, and that -Timeout is long enough.";
                 ThrowTerminatingError(record);
             }
@@ -244,10 +257,37 @@ namespace PSRedis.Cmdlets
                 options.Username = user.Length == 0 || string.Equals(user, "default", StringComparison.OrdinalIgnoreCase) ? null : user;
                 options.Password = Credential.GetNetworkCredential().Password;
             }
-            if (AccessToken != null)
+            bool lifetimeGiven = MyInvocation.BoundParameters.ContainsKey(nameof(TokenLifetime));
+            object? token = AccessToken is PSObject wrapped ? wrapped.BaseObject : AccessToken;
+            if (token is SecureString secure)
             {
                 // Azure Cache for Redis with Entra ID: the token is the password, the object id (from -Credential) the user.
-                options.Password = new NetworkCredential(string.Empty, AccessToken).Password;
+                options.Password = new NetworkCredential(string.Empty, secure).Password;
+            }
+            else if (token is ScriptBlock block)
+            {
+                if (lifetimeGiven && TokenLifetime <= TimeSpan.Zero)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentOutOfRangeException(nameof(TokenLifetime), "The token lifetime must be positive."),
+                        ErrorIds.InvalidTimeout, ErrorCategory.InvalidArgument, TokenLifetime));
+                }
+                // The password of -Credential (if any) is replaced by the tokens; its user name stays (Entra ID: the object id).
+                options.Password = null;
+                options.CredentialProvider = ScriptBlockTokenProvider.Create(block, SessionState, options.Username, lifetimeGiven ? TokenLifetime : (TimeSpan?)null);
+            }
+            else if (token != null)
+            {
+                // A plain string would sit in the command history and transcripts: ask for the safe forms only.
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException("-AccessToken takes a SecureString or a script block that returns the token, not a " + token.GetType().Name + "."),
+                    "InvalidAccessToken", ErrorCategory.InvalidArgument, null));
+            }
+            if (lifetimeGiven && options.CredentialProvider == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException("-TokenLifetime needs -AccessToken with a script block: only a script block can give a new token when one expires."),
+                    "TokenLifetimeWithoutScriptBlock", ErrorCategory.InvalidArgument, TokenLifetime));
             }
             return options;
         }

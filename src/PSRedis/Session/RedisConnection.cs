@@ -60,6 +60,8 @@ namespace PSRedis
         {
             IsClosed = true;
             Client.Dispose();
+            // The -AccessToken script block's own runspace lives as long as the connection.
+            (Client.Options.CredentialProvider as IDisposable)?.Dispose();
         }
 
         /// <summary>Name and masked URL; never the password.</summary>

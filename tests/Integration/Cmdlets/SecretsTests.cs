@@ -55,6 +55,8 @@ public sealed class SecretsTests : IDisposable
                 Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new('default', (& $secure $Pw))) -Name by-credential -PassThru
                 Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new($User, (& $secure $UserPw))) -Name by-acl-user -PassThru
                 Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new($TokenUser, [securestring]::new())) -AccessToken (& $secure $Token) -Name by-token -PassThru
+                # The script block way: the block runs in a runspace of its own, with a copy of $Token.
+                Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new($TokenUser, [securestring]::new())) -AccessToken { [Net.NetworkCredential]::new('', $Token).SecurePassword } -TokenLifetime 60 -Name by-token-block -PassThru
             )
             foreach ($c in $connections) { Set-RedisValue -Key "secrets:$($c.Name)" -Value x -Connection $c }
             $keys = @(Get-RedisKey -Match 'secrets:*' -Connection $admin -Detailed)
@@ -64,6 +66,8 @@ public sealed class SecretsTests : IDisposable
             try { Connect-Redis -Url "redis://:$Wrong@${H}:$P/0" -Name bad-url } catch { }
             try { Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new($User, (& $secure $Wrong))) -Name bad-cred } catch { }
             try { Connect-Redis -HostName $H -Port $P -AccessToken (& $secure $Wrong) -Name bad-token } catch { }
+            try { Connect-Redis -HostName $H -Port $P -Credential ([pscredential]::new($TokenUser, [securestring]::new())) -AccessToken { $Wrong } -Name bad-token-block } catch { }
+            try { Connect-Redis -HostName $H -Port $P -AccessToken { Write-Error 'sign in first' } -Name empty-token-block } catch { }
             $null = Invoke-RedisPipeline { Invoke-RedisCommand CONFIG SET masterauth $Pw; Invoke-RedisCommand ACL SETUSER $TokenUser ">$Token" 'nosuchrule' } -Connection $admin -ErrorAction SilentlyContinue
             $events | ForEach-Object { $ExecutionContext.Events.UnsubscribeEvent($_) }
             $null = Invoke-RedisCommand ACL DELUSER $TokenUser $User -Connection $admin
@@ -71,11 +75,11 @@ public sealed class SecretsTests : IDisposable
             [pscustomobject]@{ Connections = $connections; Keys = $keys; Subscribers = $events; Registry = @(Get-RedisConnection); Errors = @($Error) }
             """, vars);
 
-        // The connects themselves worked: the failures below must be the three wrong passwords and nothing else.
+        // The connects themselves worked: the failures below must be the wrong passwords and the empty token block, nothing else.
         Assert.True(r.Output.Count == 1, "The script stopped: " + r.TerminatingError + " output: " + string.Join(", ", r.Output));
         PSObject everything = r.Output[0];
-        Assert.Equal(5, ((object[])everything.Properties["Connections"].Value).Length);
-        Assert.Equal(5, ((object[])everything.Properties["Keys"].Value).Length);
+        Assert.Equal(6, ((object[])everything.Properties["Connections"].Value).Length);
+        Assert.Equal(6, ((object[])everything.Properties["Keys"].Value).Length);
 
         var seen = new StringBuilder();
         foreach (string part in new[] { "Connections", "Keys", "Subscribers", "Registry" })
@@ -98,6 +102,8 @@ public sealed class SecretsTests : IDisposable
         Assert.Contains("HasCredentials", text);
         Assert.Contains("WRONGPASS", text);
         Assert.Contains("by-token", text);
+        Assert.Contains("by-token-block", text);
+        Assert.Contains("returned no token", text); // the empty block's failure was seen, and named as such
         foreach (string secret in Secrets)
         {
             int at = text.IndexOf(secret, StringComparison.Ordinal);
