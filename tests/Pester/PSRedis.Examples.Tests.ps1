@@ -71,7 +71,22 @@ BeforeAll {
     # The Entra ID example's identity: an ACL user whose password is the access token.
     $null = Invoke-RedisCommand ACL SETUSER psredis-example-app on ">$Token" '~*' '&*' '+@all' -Connection $Admin
 
+    # The Sentinel example's sentinel: it monitors this file's server as 'mymaster'.
+    $script:SentinelPort = Get-FreeTcpPort
+    $sentinelConf = Join-Path $WorkDir 'sentinel.conf'
+    @("port $SentinelPort", 'bind 127.0.0.1', "dir $WorkDir", 'sentinel resolve-hostnames no',
+        "sentinel monitor mymaster 127.0.0.1 $Port 1", "sentinel auth-pass mymaster $Password") | Set-Content $sentinelConf
+    $sentinelExe = (Get-Command redis-sentinel -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+    $script:Sentinel = Start-Process -FilePath $sentinelExe -ArgumentList $sentinelConf -PassThru -RedirectStandardOutput (Join-Path $WorkDir 'sentinel.log')
+    $global:PSRedisTestServers.Add($Sentinel)
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while (-not (Test-RedisConnection -Url "redis://127.0.0.1:$SentinelPort" -Timeout 1 -Quiet)) {
+        if ([DateTime]::UtcNow -gt $deadline -or $Sentinel.HasExited) { throw "redis-sentinel did not start: $(Get-Content (Join-Path $WorkDir 'sentinel.log') -Raw)" }
+        Start-Sleep -Milliseconds 100
+    }
+
     $script:HostMap = [ordered]@{
+        "'sentinel1:26379', 'sentinel2:26379'"        = "'127.0.0.1:$SentinelPort'"
         'redis://localhost:6379'                      = "redis://:$Password@127.0.0.1:$Port"
         'redis://cache01:6379'                        = "redis://:$Password@127.0.0.1:$Port"
         'redis://queue01:6379'                        = "redis://:$Password@127.0.0.1:$Port"
@@ -242,6 +257,7 @@ $global:objectId = 'psredis-example-app'
 
 AfterAll {
     $env:REDIS_URL = $SavedRedisUrl
+    if ($Sentinel) { Stop-TestRedisServer ([pscustomobject]@{ Process = $Sentinel }) }
     Get-EventSubscriber | Unregister-Event
     Complete-TestFile -Server $TestServer
     if ($WorkDir -and (Test-Path $WorkDir)) { Remove-Item $WorkDir -Recurse -Force }

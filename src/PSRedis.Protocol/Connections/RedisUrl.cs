@@ -142,7 +142,9 @@ namespace PSRedis.Protocol
                 string[] pairs = redacted.Substring(query + 1).Split('&');
                 for (int i = 0; i < pairs.Length; i++)
                 {
-                    if (pairs[i].StartsWith("password=", StringComparison.OrdinalIgnoreCase)) pairs[i] = "password=***";
+                    // password= and sentinel_password= (a redis+sentinel:// URL) alike.
+                    int eq = pairs[i].IndexOf('=');
+                    if (eq > 0 && pairs[i].Substring(0, eq).EndsWith("password", StringComparison.OrdinalIgnoreCase)) pairs[i] = pairs[i].Substring(0, eq) + "=***";
                 }
                 redacted = redacted.Substring(0, query + 1) + string.Join("&", pairs);
             }

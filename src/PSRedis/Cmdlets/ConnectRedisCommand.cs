@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Globalization;
 using System.Management.Automation;
 using System.Net;
@@ -17,6 +18,7 @@ namespace PSRedis.Cmdlets
     {
         private const string UrlSet = "Url";
         private const string HostNameSet = "HostName";
+        private const string SentinelSet = "Sentinel";
         internal const string UrlEnvironmentVariable = "REDIS_URL";
         internal const string DefaultUrl = "redis://localhost:6379/0";
 
@@ -29,6 +31,23 @@ namespace PSRedis.Cmdlets
         [ValidateNotNullOrEmpty]
         [Alias("ComputerName", "Server")]
         public string? HostName { get; set; }
+
+        /// <summary>Sentinels to ask for the primary: host:port (26379 when no port), as several strings or one comma-separated.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SentinelSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Sentinel { get; set; }
+
+        /// <summary>The service (master name) the sentinels monitor.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SentinelSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ServiceName { get; set; }
+
+        /// <summary>The sentinels' own user and password, when they have one (-Credential is for the data nodes).</summary>
+        [Parameter(ParameterSetName = SentinelSet)]
+        [Parameter(ParameterSetName = UrlSet)]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? SentinelCredential { get; set; }
 
         [Parameter]
         [ValidateRange(1, 65535)]
@@ -106,14 +125,17 @@ namespace PSRedis.Cmdlets
         protected override void EndProcessing()
         {
             SecretArguments.RedactUrl(MyInvocation, nameof(Url), Url);
-            ConnectionOptions options = BuildOptions();
-            string name = Name ?? RedisConnection.DefaultName(options);
+            SentinelUrl? sentinel = SentinelTarget();
+            ConnectionOptions options = sentinel?.ConnectionOptions ?? BuildOptions();
+            if (sentinel != null) ApplyParameters(options);
+            string name = Name ?? (sentinel != null ? sentinel.ServiceName : RedisConnection.DefaultName(options));
             SessionConnections session = ConnectionRegistry.Current
                 ?? throw new InvalidOperationException("Connect-Redis must run in a PowerShell runspace.");
 
             // Running the same Connect-Redis again (a script re-run, a dot-sourced profile) keeps what is there.
             RedisConnection? existing = session.Get(name);
-            if (existing != null && !existing.IsClosed && existing.Client.Options.HasSameSettings(options))
+            if (existing != null && !existing.IsClosed && existing.Client.Options.HasSameSettings(options)
+                && existing.Url == (sentinel?.ToString() ?? existing.Url))
             {
                 session.MakeDefault(existing);
                 WriteVerbose("Already connected to " + options + " as '" + name + "'; it is the default connection again.");
@@ -132,7 +154,9 @@ namespace PSRedis.Cmdlets
 
             // With a size limit, callers sharing the connection (ForEach-Object -Parallel, runspace pools)
             // wait for a free connection instead of failing at once.
-            RedisClient client = options.MaxConnections.HasValue
+            RedisSentinel? manager = sentinel?.CreateSentinel();
+            RedisClient client = manager != null ? manager.MasterFor(sentinel!.ServiceName)
+                : options.MaxConnections.HasValue
                 ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true)
                 : new RedisClient(options);
             bool connected = false;
@@ -155,7 +179,11 @@ namespace PSRedis.Cmdlets
             }
             finally
             {
-                if (!connected) client.Dispose();
+                if (!connected)
+                {
+                    client.Dispose();
+                    manager?.Dispose();
+                }
             }
 
             if (options.UseTls && options.CertificateRequirement == CertificateRequirement.None)
@@ -165,13 +193,14 @@ namespace PSRedis.Cmdlets
                     + "Give the CA with ssl_ca_certs=<file> in the URL instead of -SkipCertificateCheck.");
             }
 
-            var connection = new RedisConnection(name, client);
+            RedisConnection connection = manager != null ? new RedisConnection(name, client, manager, sentinel!) : new RedisConnection(name, client);
             RedisConnection? previous = session.Add(connection);
             if (previous != null)
             {
                 WriteVerbose("The name '" + name + "' now means " + options + " (before: " + previous.Url + "); the earlier connection object stays open until Disconnect-Redis -Connection closes it.");
             }
-            WriteVerbose("Connected to " + options.Endpoint + "; '" + name + "' is now the default connection.");
+            WriteVerbose("Connected to " + (sentinel != null ? "the primary of " + sentinel.ServiceName + " at " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) : options.Endpoint)
+                + "; '" + name + "' is now the default connection.");
             if (PassThru) WriteObject(connection);
         }
 
@@ -199,6 +228,44 @@ namespace PSRedis.Cmdlets
                 throw; // not reached
             }
 
+            ApplyParameters(options);
+            return options;
+        }
+
+        /// <summary>
+        /// The Sentinel-managed service to connect to: -Sentinel/-ServiceName, or a redis+sentinel:// URL; null for a
+        /// single server. A malformed URL or address is a terminating error that never shows a password.
+        /// </summary>
+        private SentinelUrl? SentinelTarget()
+        {
+            bool fromUrl = ParameterSetName == UrlSet && SentinelUrl.IsSentinelUrl(Url);
+            if (ParameterSetName != SentinelSet && !fromUrl) return null;
+            try
+            {
+                string url = fromUrl
+                    ? Url!
+                    : "redis+sentinel://" + string.Join(",", SentinelUrl.ParseSentinels(string.Join(",", Sentinel!)).Select(a => a.ToString()))
+                        + "/" + Uri.EscapeDataString(ServiceName!);
+                SentinelUrl target = SentinelUrl.Parse(url);
+                if (SentinelCredential != null)
+                {
+                    string user = SentinelCredential.UserName ?? string.Empty;
+                    target = target.WithSentinelCredentials(
+                        user.Length == 0 || string.Equals(user, "default", StringComparison.OrdinalIgnoreCase) ? null : user,
+                        SentinelCredential.GetNetworkCredential().Password);
+                }
+                return target;
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidUrl, ErrorCategory.InvalidArgument, null));
+                throw; // not reached
+            }
+        }
+
+        /// <summary>What the other parameters say, on top of the URL's options.</summary>
+        private void ApplyParameters(ConnectionOptions options)
+        {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Port))) options.Port = Port;
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Database))) options.Database = Database;
             if (UseTls) options.UseTls = true;
@@ -289,7 +356,6 @@ namespace PSRedis.Cmdlets
                     new ArgumentException("-TokenLifetime needs -AccessToken with a script block: only a script block can give a new token when one expires."),
                     "TokenLifetimeWithoutScriptBlock", ErrorCategory.InvalidArgument, TokenLifetime));
             }
-            return options;
         }
     }
 }

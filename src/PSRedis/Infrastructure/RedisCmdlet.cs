@@ -52,6 +52,11 @@ namespace PSRedis
                     connection));
             }
             connection.MarkUsed();
+            SentinelAddress? primary = connection.TakePrimaryChange();
+            if (primary != null)
+            {
+                WriteVerbose("'" + connection.Name + "' follows service " + connection.ServiceName + " to its new primary " + primary + " (a Sentinel failover).");
+            }
             return connection;
         }
 

@@ -11,6 +11,10 @@ namespace PSRedis
     /// </summary>
     public sealed class RedisConnection : IDisposable
     {
+        private readonly RedisSentinel? _sentinel;
+        private readonly SentinelUrl? _sentinelTarget;
+        private SentinelAddress? _lastPrimary;
+
         internal RedisConnection(string name, RedisClient client)
         {
             Name = name ?? throw new ArgumentNullException(nameof(name));
@@ -18,15 +22,46 @@ namespace PSRedis
             Connected = DateTimeOffset.Now;
         }
 
+        /// <summary>A connection to the primary of a Sentinel-managed service; it owns <paramref name="sentinel"/>.</summary>
+        internal RedisConnection(string name, RedisClient client, RedisSentinel sentinel, SentinelUrl target)
+            : this(name, client)
+        {
+            _sentinel = sentinel;
+            _sentinelTarget = target;
+            _lastPrimary = (client.ConnectionPool as SentinelConnectionPool)?.MasterAddress;
+        }
+
         /// <summary>The name it is registered under in the session (Connect-Redis -Name).</summary>
         public string Name { get; }
 
-        /// <summary>The connection URL with the password masked.</summary>
-        public string Url => Client.Options.ToString();
+        /// <summary>The connection URL with the password masked (for Sentinel, the redis+sentinel:// URL).</summary>
+        public string Url => _sentinelTarget?.ToString() ?? Client.Options.ToString();
 
-        public string Host => Client.Options.UnixSocketPath ?? Client.Options.Host;
+        /// <summary>Standalone (one server) or Sentinel (the primary of a monitored service, followed through failovers).</summary>
+        public string Topology => _sentinel != null ? "Sentinel" : "Standalone";
 
-        public int Port => Client.Options.Port;
+        /// <summary>The Sentinel service name (master name); null for a standalone server.</summary>
+        public string? ServiceName => _sentinelTarget?.ServiceName;
+
+        /// <summary>The server in use: for Sentinel, the primary the sentinels named last.</summary>
+        public string Host => Primary?.Host ?? Client.Options.UnixSocketPath ?? Client.Options.Host;
+
+        public int Port => Primary?.Port ?? Client.Options.Port;
+
+        private SentinelAddress? Primary => (Client.ConnectionPool as SentinelConnectionPool)?.MasterAddress;
+
+        /// <summary>
+        /// The new primary when a failover moved the service since the last call (then remembered), else null: the
+        /// cmdlets say so in a Verbose line, the only thing a script sees of a failover.
+        /// </summary>
+        internal SentinelAddress? TakePrimaryChange()
+        {
+            SentinelAddress? now = Primary;
+            if (now == null || now.Equals(_lastPrimary)) return null;
+            bool first = _lastPrimary == null;
+            _lastPrimary = now;
+            return first ? null : now;
+        }
 
         public int Database => Client.Options.Database;
 
@@ -60,6 +95,7 @@ namespace PSRedis
         {
             IsClosed = true;
             Client.Dispose();
+            _sentinel?.Dispose();
             // The -AccessToken script block's own runspace lives as long as the connection.
             (Client.Options.CredentialProvider as IDisposable)?.Dispose();
         }
