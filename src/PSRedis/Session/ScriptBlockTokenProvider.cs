@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -170,7 +171,13 @@ namespace PSRedis
         private void Abandon(PowerShell ps, Runspace runspace)
         {
             IAsyncResult stopping = ps.BeginStop(null, null);
-            if (stopping.AsyncWaitHandle.WaitOne(StopTimeout)) return;
+            if (stopping.AsyncWaitHandle.WaitOne(StopTimeout))
+            {
+                // PowerShell's stop thread can still be inside PipelineProcessor.Stop when the stop is reported, and the
+                // caller disposes this PowerShell next: a moment's grace keeps that thread from meeting a disposed pipeline.
+                Thread.Sleep(50);
+                return;
+            }
             _runspace = null;
             runspace.CloseAsync();
         }

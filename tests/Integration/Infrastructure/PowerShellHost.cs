@@ -127,6 +127,9 @@ public sealed class PowerShellHost : IDisposable
         Assert.True(stopping.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5)), "the pipeline did not stop within 5 s: " + script);
         ps.EndStop(stopping);
         Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        // PowerShell's stop thread may still be inside PipelineProcessor.Stop when the stop is reported; disposing the
+        // PowerShell under it crashes the test process (ObjectDisposedException on that thread). Let it finish.
+        Thread.Sleep(50);
     }
 
     public void Dispose() => _runspace.Dispose();
