@@ -355,9 +355,29 @@ namespace PSRedis.Protocol
             }
             _answered = true;
             Touch();
+            if (reply.IsError && IsProtocolRefusal(reply.AsString()!)) reply = ProtocolRefusal(reply.AsString()!);
             if (reply.IsError && !errorsAsValues) throw reply.ToException();
             return reply;
         }
+
+        private static bool IsProtocolRefusal(string error) => error.StartsWith("ERR Protocol error", StringComparison.Ordinal);
+
+        /// <summary>
+        /// The server hangs up after a protocol error (a value over proto-max-bulk-len, a query over
+        /// client-query-buffer-limit): this connection is done, and the error says what to change.
+        /// </summary>
+        private RespValue ProtocolRefusal(string error)
+        {
+            Fail();
+            return RespValue.Error(error.TrimEnd('.') + " (" + Options.Endpoint + " closed the connection while the command was being sent"
+                + (TooBig(error) ? ": a value or command this large is over the server's limit, proto-max-bulk-len (512 MB by default) or client-query-buffer-limit (1 GB)" : "")
+                + ").");
+        }
+
+        private static bool TooBig(string error) =>
+            error.IndexOf("bulk length", StringComparison.OrdinalIgnoreCase) >= 0
+            || error.IndexOf("query buffer", StringComparison.OrdinalIgnoreCase) >= 0
+            || error.IndexOf("too big", StringComparison.OrdinalIgnoreCase) >= 0;
 
         /// <summary>
         /// Reads one reply allowing <paramref name="readTimeout"/> instead of the socket timeout (null: no limit),
@@ -561,12 +581,7 @@ namespace PSRedis.Protocol
             string? said = PendingServerError();
             Fail();
             if (said == null) return Wrap(ioFailure, "Error writing to " + Options.Endpoint);
-            bool tooBig = said.IndexOf("bulk length", StringComparison.OrdinalIgnoreCase) >= 0
-                || said.IndexOf("query buffer", StringComparison.OrdinalIgnoreCase) >= 0
-                || said.IndexOf("too big", StringComparison.OrdinalIgnoreCase) >= 0;
-            return new RedisResponseException(said.TrimEnd('.') + " (" + Options.Endpoint + " closed the connection while the command was being sent"
-                + (tooBig ? ": a value or command this large is over the server's limit, proto-max-bulk-len (512 MB by default) or client-query-buffer-limit (1 GB)" : "")
-                + ").");
+            return new RedisResponseException(ProtocolRefusal(said).AsString()!);
         }
 
         /// <summary>An error reply the server sent before it closed the connection, if one can be read at once.</summary>
