@@ -78,14 +78,14 @@ namespace PSRedis.Protocol
                 }
                 catch (RedisException ex) when (failures < policy.Retries && RetryPolicy.IsTransient(ex, Options))
                 {
-                    if (sent && !CommandSafety.IsSafeToRepeat(args)) throw new RedisCommandInDoubtException(CommandName(args), ex);
+                    if (sent && !CommandSafety.IsSafeToRepeat(args)) throw new RedisCommandInDoubtException(CommandText.Name(args), ex);
                     policy.Wait(failures + 1);
                     continue;
                 }
                 catch (RedisException ex) when (sent && RetryPolicy.IsTransient(ex, Options) && !CommandSafety.IsSafeToRepeat(args))
                 {
                     // Out of retries (or retrying is off): say plainly that the write may have happened.
-                    throw new RedisCommandInDoubtException(CommandName(args), ex);
+                    throw new RedisCommandInDoubtException(CommandText.Name(args), ex);
                 }
                 if (!reply.IsError) return result;
                 RedisException refusal = reply.ToException();
@@ -98,13 +98,6 @@ namespace PSRedis.Protocol
                 }
                 throw refusal;
             }
-        }
-
-        internal static string CommandName(IReadOnlyList<object?> args)
-        {
-            object? first = args.Count > 0 ? args[0] : null;
-            string name = first as string ?? (first is byte[] b ? System.Text.Encoding.UTF8.GetString(b) : "?");
-            return name.ToUpperInvariant();
         }
 
         /// <summary>

@@ -49,7 +49,7 @@ namespace PSRedis.Protocol
         public static bool IsSafeToRepeat(IReadOnlyList<object?> args)
         {
             if (args == null || args.Count == 0) return false;
-            string name = Word(args[0]);
+            string name = CommandText.Word(args[0]);
             if (Reads.Contains(name) || SameDataTwice.Contains(name)) return true;
             switch (name)
             {
@@ -76,7 +76,7 @@ namespace PSRedis.Protocol
                     return name != "COPY" || HasOption(args, 3, "REPLACE");
             }
             if (args.Count > 1 && SafeSubcommands.TryGetValue(name, out HashSet<string>? subcommands))
-                return subcommands.Contains(Word(args[1]));
+                return subcommands.Contains(CommandText.Word(args[1]));
             return false;
         }
 
@@ -98,13 +98,6 @@ namespace PSRedis.Protocol
             }
             return false;
         }
-
-        private static string Word(object? arg) => arg switch
-        {
-            string s => s.ToUpperInvariant(),
-            byte[] b => System.Text.Encoding.UTF8.GetString(b).ToUpperInvariant(),
-            _ => string.Empty,
-        };
 
         private static HashSet<string> Set(params string[] names) => new HashSet<string>(names, StringComparer.OrdinalIgnoreCase);
     }

@@ -579,9 +579,9 @@ namespace PSRedis.Protocol
         private RedisException WriteFailure(Exception ioFailure)
         {
             string? said = PendingServerError();
+            if (said != null) return new RedisResponseException(ProtocolRefusal(said).AsString()!); // closes the connection
             Fail();
-            if (said == null) return Wrap(ioFailure, "Error writing to " + Options.Endpoint);
-            return new RedisResponseException(ProtocolRefusal(said).AsString()!);
+            return Wrap(ioFailure, "Error writing to " + Options.Endpoint);
         }
 
         /// <summary>An error reply the server sent before it closed the connection, if one can be read at once.</summary>

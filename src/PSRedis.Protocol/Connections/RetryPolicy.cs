@@ -100,10 +100,8 @@ namespace PSRedis.Protocol
                     return options.RetryOnTimeout;
                 case RedisConnectionException connection:
                     return !(connection.InnerException is AuthenticationException);
-                case RedisReadOnlyException _:
-                    return true;
                 case RedisResponseException response:
-                    return response.ErrorCode == "MASTERDOWN" || response.ErrorCode == "TRYAGAIN" || response.ErrorCode == "CLUSTERDOWN";
+                    return IsTransientRefusal(response);
                 default:
                     return false;
             }

@@ -17,7 +17,7 @@ namespace PSRedis.Protocol
 
         internal static RedisInvalidResponseException For(IReadOnlyList<object?> args, RespValue reply, Exception parserFailure) =>
             new RedisInvalidResponseException(
-                "Unexpected reply to " + RedisClient.CommandName(args) + ": "
+                "Unexpected reply to " + CommandText.Name(args) + ": "
                 + (parserFailure is RedisInvalidResponseException said ? said.Message.TrimEnd('.') : reply.Describe())
                 + ". The server (or a proxy in front of it) answered in a form this command does not give.", parserFailure);
     }

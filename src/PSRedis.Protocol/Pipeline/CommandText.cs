@@ -37,6 +37,21 @@ namespace PSRedis.Protocol
             return name + " " + key;
         }
 
+        /// <summary>The command's name in upper case ("INCRBY"), never an argument: for "INCR may or may not have been applied".</summary>
+        public static string Name(IReadOnlyList<object?> args)
+        {
+            string name = args.Count > 0 ? Word(args[0]) : string.Empty;
+            return name.Length > 0 ? name : "?";
+        }
+
+        /// <summary>An argument as the word it names (a name or subcommand sent as text or as UTF-8 bytes), in upper case.</summary>
+        public static string Word(object? arg) => arg switch
+        {
+            string s => s.ToUpperInvariant(),
+            byte[] b => System.Text.Encoding.UTF8.GetString(b).ToUpperInvariant(),
+            _ => string.Empty,
+        };
+
         private static string Text(object? arg) =>
             arg is byte[] bytes ? "<" + bytes.Length.ToString(CultureInfo.InvariantCulture) + " bytes>"
                 : Convert.ToString(arg, CultureInfo.InvariantCulture) ?? string.Empty;

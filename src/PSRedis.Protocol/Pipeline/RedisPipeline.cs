@@ -301,7 +301,7 @@ namespace PSRedis.Protocol
             }
             if (doubtful >= 0 && RetryPolicy.IsTransient(failure, _client.Options))
             {
-                throw new RedisCommandInDoubtException(RedisClient.CommandName(_queue[doubtful].Args), failure,
+                throw new RedisCommandInDoubtException(CommandText.Name(_queue[doubtful].Args), failure,
                     "(command " + (doubtful + 1).ToString(CultureInfo.InvariantCulture) + " of the batch)");
             }
             return false;

@@ -207,7 +207,8 @@ namespace PSRedis.Protocol
             }
         }
 
-        private static ConnectionOptions DefaultSentinelOptions(ConnectionOptions data) => new ConnectionOptions
+        /// <summary>Sentinel connections for data nodes with <paramref name="data"/>: short timeouts, the same keep-alive.</summary>
+        internal static ConnectionOptions DefaultSentinelOptions(ConnectionOptions data) => new ConnectionOptions
         {
             ConnectTimeout = Shorter(data.ConnectTimeout ?? data.SocketTimeout, DefaultSentinelConnectTimeout),
             SocketTimeout = Shorter(data.SocketTimeout, DefaultSentinelSocketTimeout),

@@ -123,18 +123,13 @@ namespace PSRedis.Protocol
         public RedisSentinel CreateSentinel()
         {
             ConnectionOptions data = ConnectionOptions;
-            var sentinelOptions = new ConnectionOptions
-            {
-                ConnectTimeout = Shorter(data.ConnectTimeout ?? data.SocketTimeout, RedisSentinel.DefaultSentinelConnectTimeout),
-                SocketTimeout = Shorter(data.SocketTimeout, RedisSentinel.DefaultSentinelSocketTimeout),
-                SocketKeepAlive = data.SocketKeepAlive,
-                UseTls = data.UseTls,
-                CertificateRequirement = data.CertificateRequirement,
-                CheckHostname = data.CheckHostname,
-                CaCertificatePath = data.CaCertificatePath,
-                Username = SentinelUsername,
-                Password = SentinelPassword,
-            };
+            ConnectionOptions sentinelOptions = RedisSentinel.DefaultSentinelOptions(data);
+            sentinelOptions.UseTls = data.UseTls;
+            sentinelOptions.CertificateRequirement = data.CertificateRequirement;
+            sentinelOptions.CheckHostname = data.CheckHostname;
+            sentinelOptions.CaCertificatePath = data.CaCertificatePath;
+            sentinelOptions.Username = SentinelUsername;
+            sentinelOptions.Password = SentinelPassword;
             return new RedisSentinel(Sentinels, 0, sentinelOptions, data);
         }
 
@@ -180,8 +175,5 @@ namespace PSRedis.Protocol
             + (ConnectionOptions.Database != 0 ? "/" + ConnectionOptions.Database.ToString(CultureInfo.InvariantCulture) : string.Empty);
 
         private static ArgumentException Invalid(string why) => new ArgumentException("Invalid sentinel URL: " + why + ".", "url");
-
-        private static TimeSpan Shorter(TimeSpan? value, TimeSpan limit) =>
-            value.HasValue && value.Value > TimeSpan.Zero && value.Value < limit ? value.Value : limit;
     }
 }

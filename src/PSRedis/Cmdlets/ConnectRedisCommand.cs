@@ -249,10 +249,7 @@ namespace PSRedis.Cmdlets
                 SentinelUrl target = SentinelUrl.Parse(url);
                 if (SentinelCredential != null)
                 {
-                    string user = SentinelCredential.UserName ?? string.Empty;
-                    target = target.WithSentinelCredentials(
-                        user.Length == 0 || string.Equals(user, "default", StringComparison.OrdinalIgnoreCase) ? null : user,
-                        SentinelCredential.GetNetworkCredential().Password);
+                    target = target.WithSentinelCredentials(AclUser(SentinelCredential), SentinelCredential.GetNetworkCredential().Password);
                 }
                 return target;
             }
@@ -319,9 +316,7 @@ namespace PSRedis.Cmdlets
 
             if (Credential != null)
             {
-                string user = Credential.UserName ?? string.Empty;
-                // PSCredential cannot have an empty user name; "default" is Redis's default user, so both mean "password only".
-                options.Username = user.Length == 0 || string.Equals(user, "default", StringComparison.OrdinalIgnoreCase) ? null : user;
+                options.Username = AclUser(Credential);
                 options.Password = Credential.GetNetworkCredential().Password;
             }
             bool lifetimeGiven = MyInvocation.BoundParameters.ContainsKey(nameof(TokenLifetime));
@@ -356,6 +351,16 @@ namespace PSRedis.Cmdlets
                     new ArgumentException("-TokenLifetime needs -AccessToken with a script block: only a script block can give a new token when one expires."),
                     "TokenLifetimeWithoutScriptBlock", ErrorCategory.InvalidArgument, TokenLifetime));
             }
+        }
+
+        /// <summary>
+        /// The ACL user of a credential, or null for Redis's default user: PSCredential cannot have an empty user name,
+        /// and "default" is the default user, so both mean "password only".
+        /// </summary>
+        private static string? AclUser(PSCredential credential)
+        {
+            string user = credential.UserName ?? string.Empty;
+            return user.Length == 0 || string.Equals(user, "default", StringComparison.OrdinalIgnoreCase) ? null : user;
         }
     }
 }
