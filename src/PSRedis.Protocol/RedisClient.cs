@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using PSRedis.Protocol.Resp;
 
@@ -10,11 +9,9 @@ namespace PSRedis.Protocol
     /// its own round trip). Typed commands live in <see cref="RedisCommands"/> (Commands/*.cs, one file per
     /// command family), named as redis-py names them in .NET casing.
     /// </summary>
-    public sealed partial class RedisClient : RedisCommands, IDisposable
+    public sealed partial class RedisClient : RedisClientBase
     {
         private readonly bool _ownsPool;
-        private readonly ConcurrentDictionary<string, Func<RespValue, object?>> _responseCallbacks =
-            new ConcurrentDictionary<string, Func<RespValue, object?>>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>A client over a new <see cref="Protocol.ConnectionPool"/> built from <paramref name="options"/>.</summary>
         public RedisClient(ConnectionOptions options)
@@ -44,24 +41,7 @@ namespace PSRedis.Protocol
 
         public IConnectionPool ConnectionPool { get; }
 
-        public ConnectionOptions Options => ConnectionPool.Options;
-
-        /// <summary>Bulk replies become UTF-8 strings (true, the default) or stay byte[] in <see cref="ExecuteCommand"/>.</summary>
-        public bool DecodeResponses { get; set; } = true;
-
-        /// <summary>
-        /// redis-py's set_response_callback: <see cref="ExecuteCommand"/> converts replies to <paramref name="command"/>
-        /// with <paramref name="callback"/> from now on (null removes it). Typed methods keep their own parsers.
-        /// </summary>
-        public void SetResponseCallback(string command, Func<RespValue, object?>? callback)
-        {
-            if (string.IsNullOrEmpty(command)) throw new ArgumentException("Name the command.", nameof(command));
-            if (callback == null) _responseCallbacks.TryRemove(command, out _);
-            else _responseCallbacks[command] = callback;
-        }
-
-        /// <summary>Sends any command and returns the reply model; an error reply is thrown as its exception.</summary>
-        public RespValue Execute(IReadOnlyList<object?> args) => Run(args, Reply.Raw);
+        public override ConnectionOptions Options => ConnectionPool.Options;
 
         internal override T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null)
         {
@@ -164,47 +144,12 @@ namespace PSRedis.Protocol
             return Options.SocketTimeout.Value + blockFor;
         }
 
-        /// <summary>
-        /// All keys matching, lazily: one SCAN page is fetched when the previous one is used up, so memory
-        /// stays at one page whatever the keyspace size. As with SCAN, a key may be returned more than once.
-        /// </summary>
-        public IEnumerable<string> ScanIter(string? match = null, int? count = null, string? type = null)
+        internal override IEnumerable<RedisCommands> ScanTargets()
         {
-            if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
-            return ScanIterator(match, count, type);
+            yield return this;
         }
 
-        private IEnumerable<string> ScanIterator(string? match, int? count, string? type)
-        {
-            ulong cursor = 0;
-            do
-            {
-                ScanPage page = Scan(cursor, match, count, type);
-                cursor = page.Cursor;
-                foreach (string key in page.Keys) yield return key;
-            }
-            while (cursor != 0);
-        }
-
-        /// <summary>
-        /// SCAN pages fetched in the background, up to <paramref name="pagesAhead"/> pages ahead of the caller, so the
-        /// round trips overlap the caller's work instead of adding to it (the PowerShell pipeline is slower than the
-        /// wire). At most <paramref name="pagesAhead"/> + 1 pages are in memory. Errors surface, in order, when the page
-        /// that failed is asked for. Abandoning the enumeration stops the fetcher after the page it is reading (its
-        /// connection goes back to the pool) and drops what it had fetched.
-        /// </summary>
-        public IEnumerable<ScanPage> ScanPagesAhead(string? match = null, int? count = null, string? type = null, int pagesAhead = 4)
-        {
-            if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
-            if (pagesAhead < 1) throw new ArgumentOutOfRangeException(nameof(pagesAhead), "At least one page is fetched ahead.");
-            return ScanPagesAheadIterator(match, count, type, pagesAhead);
-        }
-
-        private IEnumerable<ScanPage> ScanPagesAheadIterator(string? match, int? count, string? type, int pagesAhead)
-        {
-            using var fetcher = new ScanPrefetcher(this, match, count, type, pagesAhead);
-            while (fetcher.TryTake(out ScanPage page)) yield return page;
-        }
+        internal override ConnectionOptions PubSubOptions() => Options.Clone();
 
         /// <summary>
         /// SELECT for this client: every connection it uses from now on works in <paramref name="database"/>
@@ -253,7 +198,7 @@ namespace PSRedis.Protocol
             }
         }
 
-        public void Dispose()
+        public override void Dispose()
         {
             if (_ownsPool) ConnectionPool.Dispose();
         }

@@ -16,7 +16,7 @@ namespace PSRedis.Protocol
     {
         private readonly object _gate = new object();
         private readonly Queue<object> _ready = new Queue<object>(); // ScanPage, or the Exception that ended the scan
-        private readonly RedisClient _client;
+        private readonly RedisCommands _client;
         private readonly string? _match;
         private readonly int? _count;
         private readonly string? _type;
@@ -24,7 +24,7 @@ namespace PSRedis.Protocol
         private bool _finished;
         private bool _abandoned;
 
-        internal ScanPrefetcher(RedisClient client, string? match, int? count, string? type, int depth)
+        internal ScanPrefetcher(RedisCommands client, string? match, int? count, string? type, int depth)
         {
             _client = client;
             _match = match;

@@ -52,14 +52,14 @@ end
 redis.call('pexpire', KEYS[1], ARGV[2])
 return 1";
 
-        private readonly RedisClient _client;
+        private readonly RedisClientBase _client;
         private readonly RedisScript _release;
         private readonly RedisScript _extend;
         private readonly RedisScript _reacquire;
         private readonly ThreadLocal<string?>? _threadToken;
         private string? _sharedToken;
 
-        internal RedisLock(RedisClient client, string name, TimeSpan? timeout, TimeSpan sleep, TimeSpan? blockingTimeout, bool threadLocal)
+        internal RedisLock(RedisClientBase client, string name, TimeSpan? timeout, TimeSpan sleep, TimeSpan? blockingTimeout, bool threadLocal)
         {
             if (string.IsNullOrEmpty(name)) throw new RedisDataException("A lock needs a key name.");
             if (timeout.HasValue && timeout.Value.Ticks < TimeSpan.TicksPerMillisecond)

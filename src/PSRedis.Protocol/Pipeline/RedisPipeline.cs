@@ -23,13 +23,19 @@ namespace PSRedis.Protocol
     /// </para>
     /// Not thread-safe: one pipeline per thread; only <see cref="RequestStop"/> may be called from another thread.
     /// </summary>
-    public sealed class RedisPipeline : RedisCommands, IDisposable
+    public sealed partial class RedisPipeline : RedisCommands, IDisposable
     {
         private static readonly object?[] MultiCommand = { "MULTI" };
         private static readonly object?[] ExecCommand = { "EXEC" };
         private static readonly object?[] UnwatchCommand = { "UNWATCH" };
 
-        private readonly RedisClient _client;
+        // One server: the client whose pool lends the connection. A cluster: the cluster, and per batch a stream of
+        // node pipelines (or, while watching, the one node pipeline that holds the WATCH).
+        private readonly RedisClient? _node;
+        private readonly RedisCluster? _cluster;
+        private readonly RedisClientBase _owner;
+        private ClusterStream? _stream;
+        private RedisPipeline? _watchPart;
         private readonly ChunkedList<QueuedCommand> _queue = new ChunkedList<QueuedCommand>();
         private readonly Dictionary<string, RedisScript> _scripts = new Dictionary<string, RedisScript>(StringComparer.Ordinal);
         // Held while replies are outstanding, or from Watch until Execute/Reset: WATCH lives on one connection.
@@ -47,24 +53,38 @@ namespace PSRedis.Protocol
 
         internal RedisPipeline(RedisClient client, bool transaction)
         {
-            _client = client;
+            _node = client;
+            _owner = client;
             IsTransaction = transaction;
         }
+
+        /// <summary>A pipeline over a cluster: its commands are split by node when sent, and their replies given back in order.</summary>
+        internal RedisPipeline(RedisCluster cluster, bool transaction)
+        {
+            _cluster = cluster;
+            _owner = cluster;
+            IsTransaction = transaction;
+        }
+
+        private RedisClient _client => _node ?? throw new InvalidOperationException("A cluster pipeline has no single server.");
+
+        /// <summary>Error replies are handed out as reply values instead of exceptions (the node pipelines of a cluster batch).</summary>
+        internal bool RepliesAsValues { get; set; }
 
         /// <summary>True when <see cref="Execute(bool)"/> wraps the batch in MULTI/EXEC.</summary>
         public bool IsTransaction { get; }
 
         /// <summary>True between <see cref="Watch"/> and the end of the transaction: the pipeline holds a connection.</summary>
-        public bool IsWatching => _watching;
+        public bool IsWatching => _watchPart?.IsWatching ?? _watching;
 
         /// <summary>True while commands run at once and return their real results (after Watch, before Multi).</summary>
-        public bool IsImmediate => _watching && !_explicitMulti;
+        public bool IsImmediate => _watchPart?.IsImmediate ?? (_watching && !_explicitMulti);
 
         /// <summary>Commands queued and not answered yet (<see cref="Pending"/> plus <see cref="Outstanding"/>).</summary>
-        public int Count => _queue.Count - _received;
+        public int Count => _watchPart?.Count ?? _queue.Count - _received;
 
         /// <summary>Commands queued and not sent yet.</summary>
-        public int Pending => _queue.Count - _sent;
+        public int Pending => _watchPart?.Pending ?? _queue.Count - _sent;
 
         /// <summary>Commands sent whose replies have not been read yet.</summary>
         public int Outstanding => _sent - _received;
@@ -105,7 +125,7 @@ namespace PSRedis.Protocol
             }
         }
 
-        internal override object? ConvertReply(string? command, RespValue reply) => _client.ConvertReply(command, reply);
+        internal override object? ConvertReply(string? command, RespValue reply) => _owner.ConvertReply(command, reply);
 
         /// <summary>
         /// WATCH: takes a connection, watches <paramref name="keys"/> on it and switches to immediate mode, where
@@ -116,6 +136,13 @@ namespace PSRedis.Protocol
             if (_explicitMulti) throw new RedisException("Cannot issue a WATCH after a MULTI.");
             object?[] args = Args.Prepend("WATCH", keys);
             if (Count > 0) throw new RedisException("Cannot WATCH while commands are queued or in flight.");
+            if (_cluster != null)
+            {
+                // WATCH lives on one connection, so on a cluster every watched key must be on the node of that connection.
+                ClusterRoute route = ClusterKeys.Route(args);
+                _watchPart ??= _cluster.ClientFor(_cluster.OwnerOf(route.Slot)).Pipeline(IsTransaction);
+                return _watchPart.Watch(keys);
+            }
             bool ok = Immediate(args, Reply.Ok, blockFor: null);
             _watching = true;
             return ok;
@@ -127,6 +154,13 @@ namespace PSRedis.Protocol
         /// </summary>
         public bool Unwatch()
         {
+            if (_watchPart != null)
+            {
+                bool unwatched = _watchPart.Unwatch();
+                _watchPart.Dispose();
+                _watchPart = null;
+                return unwatched;
+            }
             if (!_watching) return true;
             bool ok = Immediate(UnwatchCommand, Reply.Ok, blockFor: null);
             _watching = false;
@@ -137,6 +171,11 @@ namespace PSRedis.Protocol
         /// <summary>Starts buffering again after <see cref="Watch"/>: the commands from here on run in MULTI/EXEC at Execute.</summary>
         public void Multi()
         {
+            if (_watchPart != null)
+            {
+                _watchPart.Multi();
+                return;
+            }
             if (_explicitMulti) throw new RedisException("Cannot issue nested calls to MULTI.");
             if (Count > 0) throw new RedisException("Commands without an initial WATCH have already been issued.");
             _explicitMulti = true;
@@ -147,7 +186,12 @@ namespace PSRedis.Protocol
         /// <see cref="OperationCanceledException"/> within about 0.1 s and the connection, whose replies are then in
         /// doubt, is closed. The only member that may be called from another thread; it never touches the socket.
         /// </summary>
-        public void RequestStop() => _stopRequested = true;
+        public void RequestStop()
+        {
+            _stopRequested = true;
+            _stream?.RequestStop();
+            _watchPart?.RequestStop();
+        }
 
         /// <summary>True once <see cref="RequestStop"/> was called.</summary>
         public bool IsStopRequested => _stopRequested;
@@ -158,6 +202,11 @@ namespace PSRedis.Protocol
         /// </summary>
         public void Reset()
         {
+            if (_cluster != null)
+            {
+                ResetCluster();
+                return;
+            }
             AbandonOutstanding();
             _queue.Clear();
             _sent = 0;
@@ -213,6 +262,18 @@ namespace PSRedis.Protocol
         public void Execute(Action<PipelineReply> onReply)
         {
             if (onReply == null) throw new ArgumentNullException(nameof(onReply));
+            if (_watchPart != null)
+            {
+                try
+                {
+                    _watchPart.Execute(onReply);
+                }
+                finally
+                {
+                    Reset();
+                }
+                return;
+            }
             if (Count == 0 && !_watching)
             {
                 Reset();
@@ -220,7 +281,8 @@ namespace PSRedis.Protocol
             }
             try
             {
-                if (IsTransaction || _explicitMulti) ExecuteTransaction(onReply);
+                if ((IsTransaction || _explicitMulti) && _cluster != null) ExecuteClusterTransaction(_cluster, onReply);
+                else if (IsTransaction || _explicitMulti) ExecuteTransaction(onReply);
                 else
                 {
                     Send();
@@ -242,6 +304,7 @@ namespace PSRedis.Protocol
         {
             if (IsTransaction || _explicitMulti)
                 throw new InvalidOperationException("Send and Receive stream a plain pipeline; a transaction runs with Execute.");
+            if (_cluster != null) return SendToNodes(_cluster);
             for (int failures = 0; ; failures++)
             {
                 bool mayHaveReached = Outstanding > 0;
@@ -329,6 +392,11 @@ namespace PSRedis.Protocol
         public void Receive(int maxOutstanding, Action<PipelineReply>? onReply)
         {
             if (maxOutstanding < 0) throw new ArgumentOutOfRangeException(nameof(maxOutstanding));
+            if (_cluster != null)
+            {
+                ReceiveFromNodes(maxOutstanding, onReply);
+                return;
+            }
             int failures = 0;
             while (Outstanding > maxOutstanding)
             {
@@ -363,7 +431,10 @@ namespace PSRedis.Protocol
         internal override T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null)
         {
             if (args == null || args.Count == 0) throw new RedisDataException("A command needs at least one argument (its name).");
+            if (_watchPart != null) return _watchPart.Run(args, parse, blockFor);
             if (IsImmediate) return Immediate(args, parse, blockFor);
+            // On a cluster a command whose keys span slots fails at its own call, as a bad argument does.
+            if (_cluster != null && !IsTransaction) ClusterKeys.Route(args);
             // Typed methods build a fresh array per call, which the queue can keep; anything else is copied (ExecuteCommand
             // copies the caller's own array before it gets here).
             object?[] copy = args as object?[] ?? CopyOf(args);
@@ -560,6 +631,7 @@ namespace PSRedis.Protocol
         private PipelineReply Outcome(int index, RespValue reply)
         {
             QueuedCommand command = _queue[index];
+            if (RepliesAsValues) return new PipelineReply(index, command.State, reply, null);
             if (reply.IsError) return new PipelineReply(index, command.State, null, ErrorFor(reply, index));
             try
             {
@@ -634,7 +706,7 @@ namespace PSRedis.Protocol
 
         public override string ToString() =>
             "RedisPipeline (" + (IsTransaction ? "transaction, " : "") + Count.ToString(CultureInfo.InvariantCulture) + " queued"
-            + (_watching ? ", watching" : "") + ") " + _client.Options;
+            + (IsWatching ? ", watching" : "") + ") " + _owner.Options;
 
         /// <summary>
         /// One queued command, stored inline in the queue: a pipeline of 100,000 commands keeps 100,000 of these alive

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Globalization;
 using System.Management.Automation;
@@ -22,10 +23,13 @@ namespace PSRedis.Cmdlets
         internal const string UrlEnvironmentVariable = "REDIS_URL";
         internal const string DefaultUrl = "redis://localhost:6379/0";
 
-        /// <summary>redis://, rediss:// or unix:// URL; default $env:REDIS_URL, else redis://localhost:6379/0.</summary>
+        /// <summary>
+        /// redis://, rediss:// or unix:// URL; default $env:REDIS_URL, else redis://localhost:6379/0. For a cluster, several
+        /// seed nodes: more URLs (or host:port) after the first, or one URL with a host list (redis://h1:p1,h2:p2).
+        /// </summary>
         [Parameter(Position = 0, ParameterSetName = UrlSet)]
         [ValidateNotNullOrEmpty]
-        public string? Url { get; set; }
+        public string[]? Url { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = HostNameSet)]
         [ValidateNotNullOrEmpty]
@@ -124,7 +128,7 @@ namespace PSRedis.Cmdlets
 
         protected override void EndProcessing()
         {
-            SecretArguments.RedactUrl(MyInvocation, nameof(Url), Url);
+            SecretArguments.RedactUrls(MyInvocation, nameof(Url), Url);
             SentinelUrl? sentinel = SentinelTarget();
             ConnectionOptions options = sentinel?.ConnectionOptions ?? BuildOptions();
             if (sentinel != null) ApplyParameters(options);
@@ -193,15 +197,69 @@ namespace PSRedis.Cmdlets
                     + "Give the CA with ssl_ca_certs=<file> in the URL instead of -SkipCertificateCheck.");
             }
 
-            RedisConnection connection = manager != null ? new RedisConnection(name, client, manager, sentinel!) : new RedisConnection(name, client);
+            RedisConnection connection = manager != null ? new RedisConnection(name, client, manager, sentinel!)
+                : new RedisConnection(name, ClusterOrServer(client, options));
             RedisConnection? previous = session.Add(connection);
             if (previous != null)
             {
                 WriteVerbose("The name '" + name + "' now means " + options + " (before: " + previous.Url + "); the earlier connection object stays open until Disconnect-Redis -Connection closes it.");
             }
-            WriteVerbose("Connected to " + (sentinel != null ? "the primary of " + sentinel.ServiceName + " at " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) : options.Endpoint)
-                + "; '" + name + "' is now the default connection.");
+            string what = sentinel != null ? "the primary of " + sentinel.ServiceName + " at " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture)
+                : connection.Client is RedisCluster ? "a cluster of " + connection.Primaries.ToString(CultureInfo.InvariantCulture) + " primaries through " + options.Endpoint
+                : options.Endpoint;
+            WriteVerbose("Connected to " + what + "; '" + name + "' is now the default connection.");
             if (PassThru) WriteObject(connection);
+        }
+
+        private string? FirstUrl => Url != null && Url.Length > 0 ? Url[0] : null;
+
+        // Further seed nodes of a cluster: the hosts after the first in the URL, and any URL after the first.
+        private readonly List<(string Host, int Port)> _seeds = new List<(string Host, int Port)>();
+
+        private static (string Host, int Port) SeedOf(string text)
+        {
+            if (text.IndexOf("://", StringComparison.Ordinal) < 0) return ClusterUrl.ParseHostPort(text);
+            ConnectionOptions seed = RedisUrl.Parse(ClusterUrl.SplitHosts(text, out _), null, null);
+            return (seed.Host, seed.Port);
+        }
+
+        /// <summary>
+        /// The client to keep: <paramref name="client"/> for a single server, or a cluster client (which loads the slot map)
+        /// when the server says it runs in cluster mode; then <paramref name="client"/> is closed.
+        /// </summary>
+        private RedisClientBase ClusterOrServer(RedisClient client, ConnectionOptions options)
+        {
+            bool isCluster;
+            try
+            {
+                isCluster = RedisCluster.IsClusterEnabled(client);
+            }
+            catch (RedisResponseException)
+            {
+                // A server without INFO (a proxy, a restricted ACL user) is used as one server.
+                isCluster = false;
+            }
+            if (!isCluster)
+            {
+                if (_seeds.Count > 0) WriteVerbose(options.Endpoint + " is not a cluster node: the further seed nodes are ignored.");
+                return client;
+            }
+            client.Dispose();
+            try
+            {
+                var cluster = new RedisCluster(options, _seeds);
+                WriteVerbose(options.Endpoint + " is a cluster node: loaded the slot map, " + cluster.Primaries.Count.ToString(CultureInfo.InvariantCulture)
+                    + " primaries (" + string.Join(", ", cluster.Primaries.Select(p => p.Endpoint)) + ").");
+                return cluster;
+            }
+            catch (RedisException e)
+            {
+                (options.CredentialProvider as IDisposable)?.Dispose();
+                ErrorRecord record = RedisCmdlet.ToErrorRecord(e, options.ToString());
+                record.ErrorDetails = new ErrorDetails("Cannot use the cluster through " + options + ": " + e.Message);
+                ThrowTerminatingError(record);
+                throw; // not reached
+            }
         }
 
         private ConnectionOptions BuildOptions()
@@ -217,8 +275,10 @@ namespace PSRedis.Cmdlets
                 else
                 {
                     string? fromEnvironment = Environment.GetEnvironmentVariable(UrlEnvironmentVariable);
-                    string url = Url ?? (string.IsNullOrEmpty(fromEnvironment) ? DefaultUrl : fromEnvironment!);
-                    options = RedisUrl.Parse(url, null, null);
+                    string url = FirstUrl ?? (string.IsNullOrEmpty(fromEnvironment) ? DefaultUrl : fromEnvironment!);
+                    options = RedisUrl.Parse(ClusterUrl.SplitHosts(url, out IReadOnlyList<(string Host, int Port)> others), null, null);
+                    _seeds.AddRange(others);
+                    for (int i = 1; Url != null && i < Url.Length; i++) _seeds.Add(SeedOf(Url[i]));
                 }
             }
             catch (Exception e) when (e is RedisException || e is ArgumentException || e is FormatException || e is UriFormatException)
@@ -238,12 +298,12 @@ namespace PSRedis.Cmdlets
         /// </summary>
         private SentinelUrl? SentinelTarget()
         {
-            bool fromUrl = ParameterSetName == UrlSet && SentinelUrl.IsSentinelUrl(Url);
+            bool fromUrl = ParameterSetName == UrlSet && SentinelUrl.IsSentinelUrl(FirstUrl);
             if (ParameterSetName != SentinelSet && !fromUrl) return null;
             try
             {
                 string url = fromUrl
-                    ? Url!
+                    ? FirstUrl!
                     : "redis+sentinel://" + string.Join(",", SentinelUrl.ParseSentinels(string.Join(",", Sentinel!)).Select(a => a.ToString()))
                         + "/" + Uri.EscapeDataString(ServiceName!);
                 SentinelUrl target = SentinelUrl.Parse(url);

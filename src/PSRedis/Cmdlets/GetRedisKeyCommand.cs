@@ -61,7 +61,7 @@ namespace PSRedis.Cmdlets
         {
             RedisConnection connection = ResolveConnection();
             ThrowIfBatching(connection, "SCAN needs each page's reply to ask for the next, and a batch sends nothing until its block ends.");
-            RedisClient client = connection.Client;
+            RedisClientBase client = connection.Client;
             int database = connection.Database;
             WriteVerbose("SCAN MATCH " + Match + " COUNT " + Count.ToString(CultureInfo.InvariantCulture)
                 + (Type != null ? " TYPE " + Type : string.Empty) + (Detailed ? ", then TYPE and PTTL per page" : string.Empty)
@@ -128,7 +128,7 @@ namespace PSRedis.Cmdlets
         /// Progress of a long scan. SCAN has no position to report, so the share done is estimated: about COUNT keys
         /// are examined per page, out of DBSIZE (asked once, only when the scan turns out to be long).
         /// </summary>
-        private void Progress(RedisClient client, long pages, long found)
+        private void Progress(RedisClientBase client, long pages, long found)
         {
             if (!_progress.Due()) return;
             if (_estimate < 0) _estimate = client.DbSize();

@@ -22,8 +22,8 @@ namespace PSRedis.Cmdlets
         private const string ShaSet = "Sha";
         private const int MaxCachedScripts = 256;
 
-        private static readonly ConditionalWeakTable<RedisClient, ConcurrentDictionary<string, RedisScript>> s_scripts =
-            new ConditionalWeakTable<RedisClient, ConcurrentDictionary<string, RedisScript>>();
+        private static readonly ConditionalWeakTable<RedisClientBase, ConcurrentDictionary<string, RedisScript>> s_scripts =
+            new ConditionalWeakTable<RedisClientBase, ConcurrentDictionary<string, RedisScript>>();
 
         /// <summary>The Lua source.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ScriptSet)]
@@ -97,7 +97,7 @@ namespace PSRedis.Cmdlets
         }
 
         /// <summary>The client's RedisScript for this text, registered once (bounded: the cache starts over past 256 scripts).</summary>
-        private static RedisScript ScriptFor(RedisClient client, string source)
+        private static RedisScript ScriptFor(RedisClientBase client, string source)
         {
             ConcurrentDictionary<string, RedisScript> scripts = s_scripts.GetValue(client, _ => new ConcurrentDictionary<string, RedisScript>(StringComparer.Ordinal));
             if (scripts.TryGetValue(source, out RedisScript? cached)) return cached;

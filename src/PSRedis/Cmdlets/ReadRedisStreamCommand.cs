@@ -193,7 +193,7 @@ namespace PSRedis.Cmdlets
         }
 
         /// <summary>The id '$' stands for at this moment: the stream's newest entry, or 0-0 for an empty or missing stream.</summary>
-        private static string LastId(RedisClient client, string key)
+        private static string LastId(RedisCommands client, string key)
         {
             IList<StreamEntry> newest = client.XRevRange(key, "+", "-", 1);
             return newest.Count > 0 ? newest[0].Id : "0-0";

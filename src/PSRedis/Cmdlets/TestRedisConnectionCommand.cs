@@ -105,7 +105,7 @@ namespace PSRedis.Cmdlets
             }
         }
 
-        private static bool Ping(RedisClient client, out TimeSpan? roundTrip, out string? error)
+        private static bool Ping(RedisClientBase client, out TimeSpan? roundTrip, out string? error)
         {
             var watch = Stopwatch.StartNew();
             try

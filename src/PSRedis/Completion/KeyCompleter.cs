@@ -33,7 +33,7 @@ namespace PSRedis.Completion
             var found = new SortedSet<string>(StringComparer.Ordinal);
             var gate = new object();
             var stop = new CancellationTokenSource();
-            RedisClient client = connection.Client;
+            RedisClientBase client = connection.Client;
             // -Match takes a pattern as typed; -Key takes a literal name, so its glob characters are escaped.
             string match = (string.Equals(parameterName, "Match", StringComparison.OrdinalIgnoreCase) ? prefix : EscapeGlob(prefix)) + "*";
             Task scan = Task.Run(() =>

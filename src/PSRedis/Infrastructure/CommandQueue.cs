@@ -86,7 +86,7 @@ namespace PSRedis
         /// <paramref name="paged"/> runs on the client now, each item written as it comes; inside one, <paramref name="whole"/>
         /// is queued as one command and <paramref name="items"/> of its reply are written the same way.
         /// </summary>
-        internal void Read<TItem, TWhole>(RedisConnection connection, Func<RedisClient, IEnumerable<TItem>> paged,
+        internal void Read<TItem, TWhole>(RedisConnection connection, Func<RedisClientBase, IEnumerable<TItem>> paged,
             Func<RedisCommands, TWhole> whole, Func<TWhole, IEnumerable<TItem>> items, object? target, Action<TItem, Cmdlet> write)
         {
             if (IsBatching(connection))
@@ -114,7 +114,7 @@ namespace PSRedis
         /// what '$' means, so that a repeated XREAD misses nothing added between two slices.</param>
         internal void Wait<T>(RedisConnection connection, TimeSpan timeout, Func<TimeSpan, Func<RedisCommands, T>> command,
             Func<T, bool> answered, object? target, Action<T, Cmdlet> onReply, Action<Cmdlet>? onTimeout = null,
-            Action<RedisClient>? beforeSlices = null)
+            Action<RedisClientBase>? beforeSlices = null)
         {
             Action<T, Cmdlet> outcome = (reply, output) =>
             {

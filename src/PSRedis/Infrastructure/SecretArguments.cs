@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 
 namespace PSRedis
@@ -12,6 +13,13 @@ namespace PSRedis
         {
             if (url != null && invocation.BoundParameters.ContainsKey(parameterName))
                 invocation.BoundParameters[parameterName] = PSRedis.Protocol.RedisUrl.Redact(url);
+        }
+
+        /// <summary><see cref="RedactUrl(InvocationInfo, string, string?)"/> for a parameter that takes several URLs.</summary>
+        internal static void RedactUrls(InvocationInfo invocation, string parameterName, string[]? urls)
+        {
+            if (urls != null && invocation.BoundParameters.ContainsKey(parameterName))
+                invocation.BoundParameters[parameterName] = Array.ConvertAll(urls, u => u == null ? u : PSRedis.Protocol.RedisUrl.Redact(u));
         }
     }
 }

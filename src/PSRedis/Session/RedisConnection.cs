@@ -15,7 +15,7 @@ namespace PSRedis
         private readonly SentinelUrl? _sentinelTarget;
         private SentinelAddress? _lastPrimary;
 
-        internal RedisConnection(string name, RedisClient client)
+        internal RedisConnection(string name, RedisClientBase client)
         {
             Name = name ?? throw new ArgumentNullException(nameof(name));
             Client = client ?? throw new ArgumentNullException(nameof(client));
@@ -37,8 +37,14 @@ namespace PSRedis
         /// <summary>The connection URL with the password masked (for Sentinel, the redis+sentinel:// URL).</summary>
         public string Url => _sentinelTarget?.ToString() ?? Client.Options.ToString();
 
-        /// <summary>Standalone (one server) or Sentinel (the primary of a monitored service, followed through failovers).</summary>
-        public string Topology => _sentinel != null ? "Sentinel" : "Standalone";
+        /// <summary>
+        /// Standalone (one server), Sentinel (the primary of a monitored service, followed through failovers) or Cluster
+        /// (a Redis Cluster: each command goes to the node that owns its key).
+        /// </summary>
+        public string Topology => Client is RedisCluster ? "Cluster" : _sentinel != null ? "Sentinel" : "Standalone";
+
+        /// <summary>How many primaries serve the data: those of the cluster's slot map now, else 1.</summary>
+        public int Primaries => Client is RedisCluster cluster ? cluster.Primaries.Count : 1;
 
         /// <summary>The Sentinel service name (master name); null for a standalone server.</summary>
         public string? ServiceName => _sentinelTarget?.ServiceName;
@@ -48,7 +54,7 @@ namespace PSRedis
 
         public int Port => Primary?.Port ?? Client.Options.Port;
 
-        private SentinelAddress? Primary => (Client.ConnectionPool as SentinelConnectionPool)?.MasterAddress;
+        private SentinelAddress? Primary => ((Client as RedisClient)?.ConnectionPool as SentinelConnectionPool)?.MasterAddress;
 
         /// <summary>
         /// The new primary when a failover moved the service since the last call (then remembered), else null: the
@@ -79,8 +85,11 @@ namespace PSRedis
         /// <summary>True once Disconnect-Redis closed it (or the runspace that opened it ended).</summary>
         public bool IsClosed { get; private set; }
 
-        /// <summary>The compiled client (PSRedis.Protocol.RedisClient); thread-safe, pooled.</summary>
-        public RedisClient Client { get; }
+        /// <summary>
+        /// The compiled client, thread-safe and pooled: a PSRedis.Protocol.RedisClient for one server or a Sentinel
+        /// service, a PSRedis.Protocol.RedisCluster for a cluster (the same commands, routed by key).
+        /// </summary>
+        public RedisClientBase Client { get; }
 
         private static long s_useClock;
         private long _lastUsed;

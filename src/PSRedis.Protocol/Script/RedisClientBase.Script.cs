@@ -1,7 +1,7 @@
 namespace PSRedis.Protocol
 {
     // Scripting helpers of the client (redis-py's register_script).
-    public sealed partial class RedisClient
+    public abstract partial class RedisClientBase
     {
         /// <summary>
         /// A <see cref="RedisScript"/> for <paramref name="script"/>: run it with Invoke, which uses EVALSHA and loads the

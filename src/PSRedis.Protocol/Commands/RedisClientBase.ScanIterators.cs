@@ -5,7 +5,7 @@ namespace PSRedis.Protocol
     // redis-py's sscan_iter, hscan_iter and zscan_iter. Like ScanIter, each fetches the next page only when the
     // previous one is used up, so memory stays at one page whatever the collection's size, and each argument
     // check happens at the call rather than at the first MoveNext (hence the split into a check and an iterator).
-    public sealed partial class RedisClient
+    public abstract partial class RedisClientBase
     {
         /// <summary>
         /// All members of the set at <paramref name="key"/> (matching <paramref name="match"/>), lazily, one SSCAN

@@ -3,7 +3,7 @@ using System;
 namespace PSRedis.Protocol
 {
     // Distributed locks (redis-py's lock()).
-    public sealed partial class RedisClient
+    public abstract partial class RedisClientBase
     {
         /// <summary>
         /// A lock on the key <paramref name="name"/> (redis-py's Lock); nothing is sent until Acquire.

@@ -6,7 +6,7 @@ namespace PSRedis.Protocol
     // Paged reads beside ScanIter: a long range of a list, sorted set or stream read a page at a time, so memory stays at
     // one page whatever the collection's size and the first items can be used before the last is read. Like the scan
     // iterators, arguments are checked at the call and the pages are fetched lazily (hence the check/iterator split).
-    public sealed partial class RedisClient
+    public abstract partial class RedisClientBase
     {
         /// <summary>
         /// LRANGE <paramref name="start"/>..<paramref name="end"/> of the list at <paramref name="key"/>, lazily, in chunks

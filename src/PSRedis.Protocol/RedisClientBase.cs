@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using PSRedis.Protocol.Resp;
+
+namespace PSRedis.Protocol
+{
+    /// <summary>
+    /// What every client offers, whatever is behind it: <see cref="RedisClient"/> (one server, or the primary a Sentinel
+    /// names) and <see cref="RedisCluster"/> (a Redis Cluster, each command routed to the node that owns its keys). The
+    /// typed commands come from <see cref="RedisCommands"/>; this adds pipelines, transactions, iterators, scripts,
+    /// locks and pub/sub, written once on top of how the client runs a command.
+    /// </summary>
+    public abstract partial class RedisClientBase : RedisCommands, IDisposable
+    {
+        private readonly ConcurrentDictionary<string, Func<RespValue, object?>> _responseCallbacks =
+            new ConcurrentDictionary<string, Func<RespValue, object?>>(StringComparer.OrdinalIgnoreCase);
+
+        internal RedisClientBase()
+        {
+        }
+
+        /// <summary>The connection settings (for a cluster: those every node's connections are made with).</summary>
+        public abstract ConnectionOptions Options { get; }
+
+        /// <summary>Bulk replies become UTF-8 strings (true, the default) or stay byte[] in <see cref="RedisCommands.ExecuteCommand"/>.</summary>
+        public bool DecodeResponses { get; set; } = true;
+
+        /// <summary>
+        /// redis-py's set_response_callback: <see cref="RedisCommands.ExecuteCommand"/> converts replies to <paramref name="command"/>
+        /// with <paramref name="callback"/> from now on (null removes it). Typed methods keep their own parsers.
+        /// </summary>
+        public void SetResponseCallback(string command, Func<RespValue, object?>? callback)
+        {
+            if (string.IsNullOrEmpty(command)) throw new ArgumentException("Name the command.", nameof(command));
+            if (callback == null) _responseCallbacks.TryRemove(command, out _);
+            else _responseCallbacks[command] = callback;
+        }
+
+        /// <summary>Sends any command and returns the reply model; an error reply is thrown as its exception.</summary>
+        public RespValue Execute(IReadOnlyList<object?> args) => Run(args, Reply.Raw);
+
+        /// <summary>What <see cref="RedisCommands.ExecuteCommand"/> would return for this reply (response callback or plain values).</summary>
+        internal override object? ConvertReply(string? command, RespValue reply)
+        {
+            if (command != null && _responseCallbacks.TryGetValue(command, out Func<RespValue, object?>? callback)) return callback(reply);
+            return reply.ToObject(DecodeResponses);
+        }
+
+        /// <summary>
+        /// A new pipeline: commands queued on it are sent in one write by <see cref="RedisPipeline.Execute(bool)"/>.
+        /// <paramref name="transaction"/> (the default, as in redis-py) runs them atomically inside MULTI/EXEC.
+        /// </summary>
+        public abstract RedisPipeline Pipeline(bool transaction = true);
+
+        /// <summary>
+        /// Runs <paramref name="func"/> as an optimistic transaction: WATCHes <paramref name="watches"/>, calls func
+        /// (whose commands run at once until it calls <see cref="RedisPipeline.Multi"/>, then are queued), executes,
+        /// and starts over from the WATCH whenever a watched key changed meanwhile. Returns the EXEC results.
+        /// </summary>
+        public IList<object?> Transaction(Action<RedisPipeline> func, params string[] watches) =>
+            Transaction(func, null, watches);
+
+        /// <summary>
+        /// <see cref="Transaction(Action{RedisPipeline}, string[])"/>, waiting <paramref name="watchDelay"/> before each
+        /// retry after a watch conflict (redis-py's watch_delay).
+        /// </summary>
+        public IList<object?> Transaction(Action<RedisPipeline> func, TimeSpan? watchDelay, params string[] watches)
+        {
+            if (func == null) throw new ArgumentNullException(nameof(func));
+            return RunTransaction<object?>(pipe => { func(pipe); return null; }, watchDelay, watches).Item2;
+        }
+
+        /// <summary>
+        /// <see cref="Transaction(Action{RedisPipeline}, string[])"/> that returns what <paramref name="func"/> returned
+        /// on the attempt that committed, instead of the EXEC results (redis-py's value_from_callable=True).
+        /// </summary>
+        public T TransactionValue<T>(Func<RedisPipeline, T> func, params string[] watches) =>
+            TransactionValue(func, null, watches);
+
+        /// <summary><see cref="TransactionValue{T}(Func{RedisPipeline, T}, string[])"/> with a delay before each retry.</summary>
+        public T TransactionValue<T>(Func<RedisPipeline, T> func, TimeSpan? watchDelay, params string[] watches)
+        {
+            if (func == null) throw new ArgumentNullException(nameof(func));
+            return RunTransaction(func, watchDelay, watches).Item1;
+        }
+
+        private Tuple<T, IList<object?>> RunTransaction<T>(Func<RedisPipeline, T> func, TimeSpan? watchDelay, string[]? watches)
+        {
+            if (watchDelay.HasValue && watchDelay.Value < TimeSpan.Zero) throw new RedisDataException("watchDelay cannot be negative.");
+            using (RedisPipeline pipe = Pipeline(transaction: true))
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (watches != null && watches.Length > 0) pipe.Watch(watches);
+                        T value = func(pipe);
+                        IList<object?> results = pipe.Execute();
+                        return Tuple.Create(value, results);
+                    }
+                    catch (RedisWatchException)
+                    {
+                        // Someone changed a watched key first: Execute already reset the pipeline, so simply try again.
+                        pipe.Reset();
+                        if (watchDelay.HasValue && watchDelay.Value > TimeSpan.Zero) Thread.Sleep(watchDelay.Value);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// All keys matching, lazily: one SCAN page is fetched when the previous one is used up, so memory
+        /// stays at one page whatever the keyspace size. As with SCAN, a key may be returned more than once.
+        /// </summary>
+        public IEnumerable<string> ScanIter(string? match = null, int? count = null, string? type = null)
+        {
+            if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
+            return ScanIterator(match, count, type);
+        }
+
+        private IEnumerable<string> ScanIterator(string? match, int? count, string? type)
+        {
+            foreach (RedisCommands node in ScanTargets())
+            {
+                ulong cursor = 0;
+                do
+                {
+                    ScanPage page = node.Scan(cursor, match, count, type);
+                    cursor = page.Cursor;
+                    foreach (string key in page.Keys) yield return key;
+                }
+                while (cursor != 0);
+            }
+        }
+
+        /// <summary>
+        /// SCAN pages fetched in the background, up to <paramref name="pagesAhead"/> pages ahead of the caller, so the
+        /// round trips overlap the caller's work instead of adding to it (the PowerShell pipeline is slower than the
+        /// wire). At most <paramref name="pagesAhead"/> + 1 pages are in memory. Errors surface, in order, when the page
+        /// that failed is asked for. Abandoning the enumeration stops the fetcher after the page it is reading (its
+        /// connection goes back to the pool) and drops what it had fetched. On a cluster every primary is scanned, one
+        /// after the other, the next one's first pages fetched while the previous one's last are used.
+        /// </summary>
+        public IEnumerable<ScanPage> ScanPagesAhead(string? match = null, int? count = null, string? type = null, int pagesAhead = 4)
+        {
+            if (count.HasValue && count.Value <= 0) throw new RedisDataException("count must be positive.");
+            if (pagesAhead < 1) throw new ArgumentOutOfRangeException(nameof(pagesAhead), "At least one page is fetched ahead.");
+            return ScanPagesAheadIterator(match, count, type, pagesAhead);
+        }
+
+        private IEnumerable<ScanPage> ScanPagesAheadIterator(string? match, int? count, string? type, int pagesAhead)
+        {
+            foreach (RedisCommands node in ScanTargets())
+            {
+                using var fetcher = new ScanPrefetcher(node, match, count, type, pagesAhead);
+                while (fetcher.TryTake(out ScanPage page)) yield return page;
+            }
+        }
+
+        /// <summary>What a keyspace scan walks, each with a SCAN cursor of its own: the client itself, or every primary of a cluster.</summary>
+        internal abstract IEnumerable<RedisCommands> ScanTargets();
+
+        /// <summary>
+        /// A publish/subscribe session on a new connection of its own (redis-py pubsub()); dispose it to close
+        /// that connection. <paramref name="ignoreSubscribeMessages"/>: skip subscribe/unsubscribe confirmations.
+        /// </summary>
+        public RedisPubSub PubSub(bool ignoreSubscribeMessages = false) => PubSub(null, ignoreSubscribeMessages);
+
+        /// <summary>
+        /// As <see cref="PubSub(bool)"/>, with the dedicated connection named <paramref name="clientName"/> (CLIENT SETNAME,
+        /// also after a reconnect), so CLIENT LIST can tell it apart; null keeps the client's own name.
+        /// </summary>
+        public RedisPubSub PubSub(string? clientName, bool ignoreSubscribeMessages = false)
+        {
+            ConnectionOptions options = PubSubOptions();
+            if (clientName != null) options.ClientName = clientName;
+            return new RedisPubSub(options, ignoreSubscribeMessages);
+        }
+
+        /// <summary>Where a subscriber connects (a copy it may change): the server, or one node of a cluster.</summary>
+        internal abstract ConnectionOptions PubSubOptions();
+
+        /// <summary>
+        /// MONITOR on a new connection of its own (redis-py monitor()): read what the server runs with
+        /// <see cref="RedisMonitor.Next"/> or <see cref="RedisMonitor.Listen"/>; dispose it to stop. On a cluster it
+        /// watches the node a subscriber would use; monitor another node through <see cref="RedisCluster.NodeClient"/>.
+        /// </summary>
+        public RedisMonitor Monitor() => new RedisMonitor(PubSubOptions());
+
+        public abstract void Dispose();
+    }
+}
