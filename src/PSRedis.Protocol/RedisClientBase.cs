@@ -140,8 +140,8 @@ namespace PSRedis.Protocol
         /// round trips overlap the caller's work instead of adding to it (the PowerShell pipeline is slower than the
         /// wire). At most <paramref name="pagesAhead"/> + 1 pages are in memory. Errors surface, in order, when the page
         /// that failed is asked for. Abandoning the enumeration stops the fetcher after the page it is reading (its
-        /// connection goes back to the pool) and drops what it had fetched. On a cluster every primary is scanned, one
-        /// after the other, the next one's first pages fetched while the previous one's last are used.
+        /// connection goes back to the pool) and drops what it had fetched. On a cluster every primary is scanned at once,
+        /// each with its own cursor, and their pages are handed out in turn.
         /// </summary>
         public IEnumerable<ScanPage> ScanPagesAhead(string? match = null, int? count = null, string? type = null, int pagesAhead = 4)
         {
@@ -152,10 +152,32 @@ namespace PSRedis.Protocol
 
         private IEnumerable<ScanPage> ScanPagesAheadIterator(string? match, int? count, string? type, int pagesAhead)
         {
-            foreach (RedisCommands node in ScanTargets())
+            // One fetcher per node, all running at once (a cluster's primaries are scanned in parallel), their pages
+            // taken in turn: at most (pagesAhead + 1) pages per node are in memory.
+            var fetchers = new List<ScanPrefetcher>();
+            try
             {
-                using var fetcher = new ScanPrefetcher(node, match, count, type, pagesAhead);
-                while (fetcher.TryTake(out ScanPage page)) yield return page;
+                foreach (RedisCommands node in ScanTargets()) fetchers.Add(new ScanPrefetcher(node, match, count, type, pagesAhead));
+                while (fetchers.Count > 0)
+                {
+                    for (int i = 0; i < fetchers.Count;)
+                    {
+                        if (fetchers[i].TryTake(out ScanPage page))
+                        {
+                            yield return page;
+                            i++;
+                        }
+                        else
+                        {
+                            fetchers[i].Dispose();
+                            fetchers.RemoveAt(i);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                foreach (ScanPrefetcher fetcher in fetchers) fetcher.Dispose();
             }
         }
 

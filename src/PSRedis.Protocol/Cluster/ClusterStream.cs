@@ -36,7 +36,7 @@ namespace PSRedis.Protocol
                 _entries.Enqueue(new Entry(args, blockFor, null, route.Slot, null));
                 return;
             }
-            ClusterNode node = _cluster.OwnerOf(route.Slot);
+            ClusterNode node = _cluster.ServerOf(route.Slot, args);
             RedisPipeline part = PartFor(node);
             part.Run(args, Reply.Raw, blockFor);
             _entries.Enqueue(new Entry(args, blockFor, part, route.Slot, node));

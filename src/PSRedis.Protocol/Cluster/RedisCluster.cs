@@ -30,6 +30,7 @@ namespace PSRedis.Protocol
         private readonly Stopwatch _sinceRefresh = Stopwatch.StartNew();
         private volatile ClusterSlotMap _map;
         private int _anyPrimary;
+        private int _anyReplica;
         private volatile bool _disposed;
 
         /// <summary>
@@ -38,7 +39,18 @@ namespace PSRedis.Protocol
         /// (credentials, TLS, timeouts, pool size).
         /// </summary>
         public RedisCluster(ConnectionOptions options, IEnumerable<(string Host, int Port)>? seeds = null)
+            : this(options, seeds, readFromReplicas: false)
         {
+        }
+
+        /// <summary>
+        /// As <see cref="RedisCluster(ConnectionOptions, IEnumerable{ValueTuple{string, int}})"/>; with
+        /// <paramref name="readFromReplicas"/> commands that only read keys go to the replicas of their slot's primary
+        /// in turn (redis-py's read_from_replicas): more read capacity, but a read right after a write may not see it yet.
+        /// </summary>
+        public RedisCluster(ConnectionOptions options, IEnumerable<(string Host, int Port)>? seeds, bool readFromReplicas)
+        {
+            ReadFromReplicas = readFromReplicas;
             if (options == null) throw new ArgumentNullException(nameof(options));
             if (options.UnixSocketPath != null) throw new RedisDataException("A cluster is reached over TCP; a unix socket path cannot name its nodes.");
             if (options.Database != 0)
@@ -64,6 +76,9 @@ namespace PSRedis.Protocol
 
         /// <inheritdoc/>
         public override ConnectionOptions Options => _options;
+
+        /// <summary>True when key reads go to replicas (replication is asynchronous: they may lag the primary).</summary>
+        public bool ReadFromReplicas { get; }
 
         /// <summary>The slot map in use (reloaded after MOVED replies, failovers and lost nodes).</summary>
         public ClusterSlotMap SlotMap => _map;
@@ -133,7 +148,7 @@ namespace PSRedis.Protocol
             var clock = Stopwatch.StartNew();
             int redirects = 0;
             int failures = 0;
-            node ??= slot >= 0 ? OwnerOf(slot) : AnyPrimary();
+            node ??= slot >= 0 ? ServerOf(slot, args) : AnyPrimary();
             while (true)
             {
                 try
@@ -157,7 +172,8 @@ namespace PSRedis.Protocol
                     Refresh(force: false);
                     if (!(ex is RedisResponseException response && response.ErrorCode == "TRYAGAIN"))
                     {
-                        node = slot >= 0 ? OwnerOf(slot) : AnyPrimary();
+                        // A replica that failed leaves its reads to the primary.
+                        node = slot >= 0 ? (node.IsPrimary ? ServerOf(slot, args) : OwnerOf(slot)) : AnyPrimary();
                         asking = false;
                     }
                 }
@@ -251,6 +267,16 @@ namespace PSRedis.Protocol
             }
         }
 
+        /// <summary>Where a command for <paramref name="slot"/> goes: its primary, or for a key read a replica in turn when asked for.</summary>
+        internal ClusterNode ServerOf(int slot, IReadOnlyList<object?> args)
+        {
+            if (!ReadFromReplicas || !CommandSafety.IsKeyRead(args)) return OwnerOf(slot);
+            ClusterShard? shard = _map.ShardFor(slot);
+            if (shard == null || shard.Replicas.Count == 0) return OwnerOf(slot);
+            int next = Interlocked.Increment(ref _anyReplica) & int.MaxValue;
+            return shard.Replicas[next % shard.Replicas.Count];
+        }
+
         internal ClusterNode OwnerOf(int slot)
         {
             ClusterShard? shard = _map.ShardFor(slot);
@@ -273,7 +299,9 @@ namespace PSRedis.Protocol
         {
             if (_disposed) throw new ObjectDisposedException(nameof(RedisCluster));
             // With a size limit per node, callers wait for a free connection of that node, as Connect-Redis's pools do.
-            return _clients.GetOrAdd(node.Endpoint, _ =>
+            // A replica that serves reads has connections of its own (they said READONLY).
+            bool replicaReads = !node.IsPrimary && ReadFromReplicas;
+            return _clients.GetOrAdd(replicaReads ? node.Endpoint + "/readonly" : node.Endpoint, _ =>
             {
                 ConnectionOptions options = NodeOptions(node);
                 return options.MaxConnections.HasValue ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true) : new RedisClient(options);
@@ -292,6 +320,7 @@ namespace PSRedis.Protocol
             options.Host = node.Host;
             options.Port = node.Port;
             options.Retry = RetryPolicy.None;
+            options.ReplicaReads = !node.IsPrimary && ReadFromReplicas;
             if (_options.UseTls && _options.TlsServerName == null && IPAddress.TryParse(node.Host, out _) && !IPAddress.TryParse(_options.Host, out _))
                 options.TlsServerName = _options.Host;
             return options;

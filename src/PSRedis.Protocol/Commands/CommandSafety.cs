@@ -81,6 +81,16 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>A transaction or batch may be repeated only when every command in it may.</summary>
+        /// <summary>
+        /// True for a command that only reads keys (GET, HGETALL, ZRANGE ...), so a cluster replica may answer it when
+        /// reads from replicas were asked for. TOUCH and PFCOUNT change what they read (access time, cached count).
+        /// </summary>
+        internal static bool IsKeyRead(IReadOnlyList<object?> args)
+        {
+            string name = CommandText.Word(args[0]);
+            return Reads.Contains(name) && name != "TOUCH" && name != "PFCOUNT";
+        }
+
         public static bool AreSafeToRepeat(IEnumerable<IReadOnlyList<object?>> commands)
         {
             foreach (IReadOnlyList<object?> args in commands)

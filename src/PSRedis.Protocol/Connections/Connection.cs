@@ -141,6 +141,7 @@ namespace PSRedis.Protocol
                 if (Options.ClientName != null) commands.Add(new object?[] { "CLIENT", "SETNAME", Options.ClientName });
             }
             if (Options.Database != 0) commands.Add(new object?[] { "SELECT", Options.Database });
+            if (Options.ReplicaReads) commands.Add(new object?[] { "READONLY" });
             if (commands.Count == 0) return;
 
             SendCommands(commands);

@@ -88,6 +88,11 @@ namespace PSRedis.Protocol
         /// reading a reply when the push arrived; keep it short. Unset, pushes are dropped with a trace line.
         /// </summary>
         public Action<RespValue>? PushHandler { get; set; }
+        /// <summary>
+        /// Sends READONLY after connecting: a cluster replica then serves reads of its primary's slots instead of
+        /// answering MOVED. Set by <see cref="RedisCluster"/> for its replicas when reads may go there.
+        /// </summary>
+        internal bool ReplicaReads { get; set; }
         /// <summary>Most connections a pool built from these options may open; null means no limit (BlockingConnectionPool: 50).</summary>
         public int? MaxConnections { get; set; }
         /// <summary>

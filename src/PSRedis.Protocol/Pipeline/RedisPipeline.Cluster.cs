@@ -112,6 +112,11 @@ namespace PSRedis.Protocol
             for (int i = 0; i < _queue.Count; i++)
             {
                 IReadOnlyList<object?> args = _queue[i].Args;
+                if (ClusterKeys.Route(args).Kind == ClusterRouteKind.AllPrimaries)
+                {
+                    throw new RedisDataException(ClusterKeys.NameOf(args) + " runs on every primary of a cluster, so it cannot be part of a transaction"
+                        + " (MULTI/EXEC runs on one node); send it outside the transaction.");
+                }
                 foreach (int k in ClusterKeys.KeyIndexes(args))
                 {
                     keys.Add(args[k]);

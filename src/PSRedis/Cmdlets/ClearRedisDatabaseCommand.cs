@@ -1,11 +1,15 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using PSRedis.Protocol;
 
 namespace PSRedis.Cmdlets
 {
-    /// <summary>Clear-RedisDatabase: FLUSHDB of the connection's database, or FLUSHALL with -All. ConfirmImpact High.</summary>
+    /// <summary>
+    /// Clear-RedisDatabase: FLUSHDB of the connection's database, or FLUSHALL with -All. ConfirmImpact High. On a cluster
+    /// (one database) both flush every primary, and the prompt says how many.
+    /// </summary>
     [Cmdlet(VerbsCommon.Clear, "RedisDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(void))]
     public sealed class ClearRedisDatabaseCommand : RedisCmdlet
@@ -25,12 +29,17 @@ namespace PSRedis.Cmdlets
         protected override void ProcessRecord()
         {
             RedisConnection connection = ResolveConnection();
-            string target = All
+            string target = connection.Client is RedisCluster cluster
+                ? "every key of the cluster " + connection.Name + ": all " + cluster.Primaries.Count.ToString(CultureInfo.InvariantCulture) + " primaries ("
+                    + string.Join(", ", cluster.Primaries.Select(p => p.Endpoint)) + ")"
+                : All
                 ? "every database of " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) + " (" + connection.Name + ")"
                 : "database " + connection.Database.ToString(CultureInfo.InvariantCulture) + " of " + connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture) + " (" + connection.Name + ")";
             string action = (All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + ": delete every key";
             if (!Approve(target, action, Force)) return;
-            WriteVerbose((All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + " on " + connection.Url);
+            WriteVerbose((All ? "FLUSHALL" : "FLUSHDB") + (Async ? " ASYNC" : string.Empty) + " on "
+                + (connection.Client is RedisCluster nodes ? "all " + nodes.Primaries.Count.ToString(CultureInfo.InvariantCulture) + " primaries of " : string.Empty)
+                + connection.Url);
             // In a batch block it is queued (a transaction can empty a database atomically with other writes).
             bool async = Async;
             if (All) Commands.Add(connection, c => c.FlushAll(async), null);

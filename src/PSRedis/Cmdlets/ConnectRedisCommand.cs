@@ -123,6 +123,11 @@ namespace PSRedis.Cmdlets
         [SecondsTransformation]
         public TimeSpan PoolTimeout { get; set; }
 
+        /// <summary>On a cluster: commands that only read keys go to the replicas (which may lag the primary).</summary>
+        [Parameter(ParameterSetName = UrlSet)]
+        [Parameter(ParameterSetName = HostNameSet)]
+        public SwitchParameter ReadFromReplica { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -166,7 +171,7 @@ namespace PSRedis.Cmdlets
             bool connected = false;
             try
             {
-                client.Ping();
+                client = FirstThatAnswers(client, options, manager != null);
                 connected = true;
             }
             catch (Exception e) when (e is RedisException || e is ArgumentException || e is ObjectDisposedException)
@@ -213,6 +218,47 @@ namespace PSRedis.Cmdlets
 
         private string? FirstUrl => Url != null && Url.Length > 0 ? Url[0] : null;
 
+        /// <summary>
+        /// PINGs <paramref name="client"/>; when it cannot be reached and further seed nodes were given (a cluster), each
+        /// of them in turn: the first that answers is the client (the options then name it). Otherwise the first failure.
+        /// </summary>
+        private RedisClient FirstThatAnswers(RedisClient client, ConnectionOptions options, bool sentinel)
+        {
+            try
+            {
+                client.Ping();
+                return client;
+            }
+            catch (RedisConnectionException) when (!sentinel && _seeds.Count > 0)
+            {
+                client.Dispose();
+                for (int i = 0; i < _seeds.Count; i++)
+                {
+                    (string host, int port) = _seeds[i];
+                    WriteVerbose(options.Endpoint + " did not answer; trying the seed node " + host + ":" + port.ToString(CultureInfo.InvariantCulture) + ".");
+                    options.Host = host;
+                    options.Port = port;
+                    RedisClient next = options.MaxConnections.HasValue ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true) : new RedisClient(options);
+                    try
+                    {
+                        next.Ping();
+                        _seeds.RemoveAt(i);
+                        return next;
+                    }
+                    catch (RedisConnectionException) when (i < _seeds.Count - 1)
+                    {
+                        next.Dispose();
+                    }
+                    catch
+                    {
+                        next.Dispose();
+                        throw;
+                    }
+                }
+                throw;
+            }
+        }
+
         // Further seed nodes of a cluster: the hosts after the first in the URL, and any URL after the first.
         private readonly List<(string Host, int Port)> _seeds = new List<(string Host, int Port)>();
 
@@ -242,12 +288,13 @@ namespace PSRedis.Cmdlets
             if (!isCluster)
             {
                 if (_seeds.Count > 0) WriteVerbose(options.Endpoint + " is not a cluster node: the further seed nodes are ignored.");
+                if (ReadFromReplica) WriteWarning("-ReadFromReplica applies to a cluster; " + options.Endpoint + " is a single server, so every command goes to it.");
                 return client;
             }
             client.Dispose();
             try
             {
-                var cluster = new RedisCluster(options, _seeds);
+                var cluster = new RedisCluster(options, _seeds, ReadFromReplica);
                 WriteVerbose(options.Endpoint + " is a cluster node: loaded the slot map, " + cluster.Primaries.Count.ToString(CultureInfo.InvariantCulture)
                     + " primaries (" + string.Join(", ", cluster.Primaries.Select(p => p.Endpoint)) + ").");
                 return cluster;

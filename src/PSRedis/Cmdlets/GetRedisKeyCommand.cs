@@ -85,16 +85,12 @@ namespace PSRedis.Cmdlets
                 }
 
                 // TYPE and PTTL of a page's keys travel through the command queue while the next page is scanned.
-                ulong cursor = 0;
-                do
+                foreach (ScanPage page in client.ScanPagesAhead(Match, Count, Type?.ToLowerInvariant()))
                 {
-                    ScanPage page = client.Scan(cursor, Match, Count, Type?.ToLowerInvariant());
-                    cursor = page.Cursor;
                     foreach (string key in page.Keys) Describe(connection, key, database);
                     found += page.Keys.Count;
                     Progress(client, ++pages, found);
                 }
-                while (cursor != 0);
                 Commands.Flush();
             }
             catch (Exception e) when (e is RedisException || e is ObjectDisposedException)

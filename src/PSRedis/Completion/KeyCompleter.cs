@@ -38,21 +38,16 @@ namespace PSRedis.Completion
             string match = (string.Equals(parameterName, "Match", StringComparison.OrdinalIgnoreCase) ? prefix : EscapeGlob(prefix)) + "*";
             Task scan = Task.Run(() =>
             {
-                ulong cursor = 0;
-                do
+                // Pages of every primary on a cluster; the iterator fetches the next page only when asked.
+                foreach (string key in client.ScanIter(match, ScanCount))
                 {
-                    ScanPage page = client.Scan(cursor, match, ScanCount);
-                    cursor = page.Cursor;
                     lock (gate)
                     {
-                        foreach (string key in page.Keys)
-                        {
-                            if (found.Count >= MaxResults) return;
-                            found.Add(key);
-                        }
+                        if (found.Count >= MaxResults) return;
+                        found.Add(key);
                     }
+                    if (stop.IsCancellationRequested) return;
                 }
-                while (cursor != 0 && !stop.IsCancellationRequested);
             });
             try
             {

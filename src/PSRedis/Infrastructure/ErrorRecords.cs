@@ -51,6 +51,7 @@ namespace PSRedis
         public const string TransactionAborted = "PSRedis.TransactionAborted";
         public const string TransactionDiscarded = "PSRedis.TransactionDiscarded";
         public const string UnknownInfoSection = "PSRedis.UnknownInfoSection";
+        public const string NodeNotFound = "PSRedis.NodeNotFound";
         public const string UnsupportedMember = "PSRedis.UnsupportedMember";
         public const string UnsupportedValue = "PSRedis.UnsupportedValue";
         public const string WatchConflict = "PSRedis.WatchConflict";

@@ -5,12 +5,16 @@ namespace PSRedis
     /// <summary>One field of INFO, from Get-RedisServerInfo.</summary>
     public sealed class RedisServerInfoEntry
     {
-        internal RedisServerInfoEntry(string section, string name, object value)
+        internal RedisServerInfoEntry(string node, string section, string name, object value)
         {
+            Node = node;
             Section = section;
             Name = name;
             Value = value;
         }
+
+        /// <summary>The server that answered, as host:port (on a cluster, each node's own entries).</summary>
+        public string Node { get; }
 
         /// <summary>The INFO section ("Server", "Memory", "Keyspace", ...).</summary>
         public string Section { get; }
