@@ -122,6 +122,7 @@ namespace PSRedis.Protocol
 
         private IEnumerable<string> ScanIterator(string? match, int? count, string? type)
         {
+            object? before = ScanBegins();
             foreach (RedisCommands node in ScanTargets())
             {
                 ulong cursor = 0;
@@ -132,6 +133,10 @@ namespace PSRedis.Protocol
                     foreach (string key in page.Keys) yield return key;
                 }
                 while (cursor != 0);
+            }
+            foreach (ScanPage page in ScanEnds(before, match, type))
+            {
+                foreach (string key in page.Keys) yield return key;
             }
         }
 
@@ -155,6 +160,7 @@ namespace PSRedis.Protocol
             // One fetcher per node, all running at once (a cluster's primaries are scanned in parallel), their pages
             // taken in turn: at most (pagesAhead + 1) pages per node are in memory.
             var fetchers = new List<ScanPrefetcher>();
+            object? before = ScanBegins();
             try
             {
                 foreach (RedisCommands node in ScanTargets()) fetchers.Add(new ScanPrefetcher(node, match, count, type, pagesAhead));
@@ -179,7 +185,17 @@ namespace PSRedis.Protocol
             {
                 foreach (ScanPrefetcher fetcher in fetchers) fetcher.Dispose();
             }
+            foreach (ScanPage page in ScanEnds(before, match, type)) yield return page;
         }
+
+        /// <summary>What a keyspace scan must remember from its start (a cluster: its slot map and the slots in migration).</summary>
+        internal virtual object? ScanBegins() => null;
+
+        /// <summary>
+        /// Pages a keyspace scan adds after every cursor finished: on a cluster, the matching keys of slots that moved or
+        /// were being migrated meanwhile, which the per-node cursors may have missed. Nothing on one server.
+        /// </summary>
+        internal virtual IEnumerable<ScanPage> ScanEnds(object? before, string? match, string? type) => Array.Empty<ScanPage>();
 
         /// <summary>What a keyspace scan walks, each with a SCAN cursor of its own: the client itself, or every primary of a cluster.</summary>
         internal abstract IEnumerable<RedisCommands> ScanTargets();

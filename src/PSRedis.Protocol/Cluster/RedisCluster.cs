@@ -104,6 +104,11 @@ namespace PSRedis.Protocol
 
         internal override IEnumerable<RedisCommands> ScanTargets() => _map.Primaries.Select(ClientFor).ToList();
 
+        internal override object? ScanBegins() => ClusterScan.Begin(this);
+
+        internal override IEnumerable<ScanPage> ScanEnds(object? before, string? match, string? type) =>
+            ClusterScan.End(this, (ClusterScan.Snapshot)before!, match, type);
+
         internal override ConnectionOptions PubSubOptions() => NodeOptions(AnyPrimary());
 
         internal override T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null)
