@@ -13,6 +13,7 @@
     - Second parties an example presumes: Azure's Get-AutomationPSCredential and Get-AzAccessToken, a user's
       Get-Credential answer, the user's own work functions (Invoke-MyJob, ...), input files (users.csv, ...), and
       per-example keys where an example reads existing data ($Setup).
+    - The Cluster examples' nodes (node1:7000, ...) are a 3-primary, 3-replica cluster of this file's own.
     - Examples that loop forever by design ($RunsUntilStopped) run for a few seconds and are then stopped, as
       Ctrl+C would; they pass when they wrote no error until then and stopped promptly.
 #>
@@ -85,7 +86,13 @@ BeforeAll {
         Start-Sleep -Milliseconds 100
     }
 
+    # The Cluster examples' cluster: three primaries with a replica each, no password.
+    $script:Cluster = Start-TestRedisCluster -Tag examples
+    $clusterSeeds = ($Cluster.Ports | Select-Object -First 3 | ForEach-Object { "127.0.0.1:$_" }) -join ','
+
     $script:HostMap = [ordered]@{
+        'redis://node1:7000,node2:7000,node3:7000'   = "redis://$clusterSeeds"
+        "'*:7000'"                                    = "'*:$($Cluster.Ports[0])'"
         "'sentinel1:26379', 'sentinel2:26379'"        = "'127.0.0.1:$SentinelPort'"
         'redis://localhost:6379'                      = "redis://:$Password@127.0.0.1:$Port"
         'redis://cache01:6379'                        = "redis://:$Password@127.0.0.1:$Port"
@@ -258,6 +265,7 @@ $global:objectId = 'psredis-example-app'
 AfterAll {
     $env:REDIS_URL = $SavedRedisUrl
     if ($Sentinel) { Stop-TestRedisServer ([pscustomobject]@{ Process = $Sentinel }) }
+    Stop-TestRedisCluster $Cluster
     Get-EventSubscriber | Unregister-Event
     Complete-TestFile -Server $TestServer
     if ($WorkDir -and (Test-Path $WorkDir)) { Remove-Item $WorkDir -Recurse -Force }
