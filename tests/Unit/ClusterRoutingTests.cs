@@ -162,6 +162,17 @@ namespace PSRedis.Tests.Unit
             Assert.Throws<ArgumentException>(() => ClusterUrl.ParseHostPort("h1:notaport"));
         }
 
+        [Fact]
+        public void NodesAnnouncedByIpKeepTheHostNameTheUserConnectedWithForTls()
+        {
+            var byName = new ConnectionOptions { Host = "mycache.westeurope.redis.azure.net", UseTls = true };
+            Assert.Equal("mycache.westeurope.redis.azure.net", RedisCluster.TlsNameFor(byName, "10.0.0.7"));
+            Assert.Null(RedisCluster.TlsNameFor(byName, "node7.internal"));
+            Assert.Null(RedisCluster.TlsNameFor(new ConnectionOptions { Host = "mycache", UseTls = false }, "10.0.0.7"));
+            Assert.Null(RedisCluster.TlsNameFor(new ConnectionOptions { Host = "10.0.0.1", UseTls = true }, "10.0.0.7"));
+            Assert.Equal("pinned", RedisCluster.TlsNameFor(new ConnectionOptions { Host = "mycache", UseTls = true, TlsServerName = "pinned" }, "10.0.0.7"));
+        }
+
         private static RespValue Array(params RespValue[] items) => RespValue.Aggregate(RespType.Array, items);
 
         private static RespValue Shard(long[] slots, params RespValue[] nodes) =>

@@ -326,9 +326,18 @@ namespace PSRedis.Protocol
             options.Port = node.Port;
             options.Retry = RetryPolicy.None;
             options.ReplicaReads = !node.IsPrimary && ReadFromReplicas;
-            if (_options.UseTls && _options.TlsServerName == null && IPAddress.TryParse(node.Host, out _) && !IPAddress.TryParse(_options.Host, out _))
-                options.TlsServerName = _options.Host;
+            options.TlsServerName = TlsNameFor(_options, node.Host);
             return options;
+        }
+
+        /// <summary>
+        /// The name a node's certificate is checked against: the user's own setting, else for a node announced by IP the
+        /// host name the user connected with (over TLS), else none (the node's host is checked as usual).
+        /// </summary>
+        internal static string? TlsNameFor(ConnectionOptions user, string nodeHost)
+        {
+            if (!user.UseTls || user.TlsServerName != null) return user.TlsServerName;
+            return IPAddress.TryParse(nodeHost, out _) && !IPAddress.TryParse(user.Host, out _) ? user.Host : null;
         }
 
         private void Refresh(bool force)

@@ -145,15 +145,16 @@ namespace PSRedis.Protocol
         /// demoted master (READONLY) or a lost connection fails once with RedisConnectionException, and the next one
         /// reconnects to the new master. <paramref name="configure"/> adjusts a copy of <see cref="ConnectionOptions"/>.
         /// </summary>
-        public RedisClient MasterFor(string serviceName, Action<ConnectionOptions>? configure = null, bool checkConnection = false) =>
-            new RedisClient(CreatePool(serviceName, isMaster: true, configure, checkConnection), ownsPool: true);
+        /// <param name="waitForConnection">At MaxConnections, callers wait for a free connection instead of failing.</param>
+        public RedisClient MasterFor(string serviceName, Action<ConnectionOptions>? configure = null, bool checkConnection = false, bool waitForConnection = false) =>
+            new RedisClient(CreatePool(serviceName, isMaster: true, configure, checkConnection, waitForConnection), ownsPool: true);
 
         /// <summary>
         /// A client for the replicas of <paramref name="serviceName"/> (redis-py slave_for): new connections go round-robin
         /// to the healthy replicas, and to the master when none is left.
         /// </summary>
         public RedisClient SlaveFor(string serviceName, Action<ConnectionOptions>? configure = null, bool checkConnection = false) =>
-            new RedisClient(CreatePool(serviceName, isMaster: false, configure, checkConnection), ownsPool: true);
+            new RedisClient(CreatePool(serviceName, isMaster: false, configure, checkConnection, waitForConnection: false), ownsPool: true);
 
         /// <summary>Closes the connections to the sentinels. Clients from MasterFor/SlaveFor stop finding new servers.</summary>
         public void Dispose()
@@ -172,12 +173,12 @@ namespace PSRedis.Protocol
         public override string ToString() =>
             "RedisSentinel [" + string.Join(", ", Sentinels.Select(s => s.Options.Endpoint)) + "]";
 
-        private SentinelConnectionPool CreatePool(string serviceName, bool isMaster, Action<ConnectionOptions>? configure, bool checkConnection)
+        private SentinelConnectionPool CreatePool(string serviceName, bool isMaster, Action<ConnectionOptions>? configure, bool checkConnection, bool waitForConnection)
         {
             if (string.IsNullOrEmpty(serviceName)) throw new ArgumentException("Name the service.", nameof(serviceName));
             ConnectionOptions options = ConnectionOptions.Clone();
             configure?.Invoke(options);
-            return new SentinelConnectionPool(serviceName, this, options, isMaster, checkConnection);
+            return new SentinelConnectionPool(serviceName, this, options, isMaster, checkConnection, waitForConnection);
         }
 
         private bool IsUsableMaster(IDictionary<string, object?> state)

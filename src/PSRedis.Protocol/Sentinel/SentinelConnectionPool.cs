@@ -13,7 +13,8 @@ namespace PSRedis.Protocol
     public sealed class SentinelConnectionPool : IConnectionPool, IDiscardingPool
     {
         private readonly object _lock = new object();
-        private readonly ConnectionPool _pool;
+        // An ordinary pool, or with waitForConnection a blocking one: callers then wait for a free connection at the limit.
+        private readonly IConnectionPool _pool;
         private SentinelAddress? _masterAddress;
         private int? _replicaCounter;
 
@@ -22,7 +23,10 @@ namespace PSRedis.Protocol
         /// <param name="options">Connection settings for the servers; Host, Port and UnixSocketPath are ignored.</param>
         /// <param name="isMaster">True: connect to the master; false: to replicas (master as fallback).</param>
         /// <param name="checkConnection">PING every new connection before using it (redis-py check_connection).</param>
-        public SentinelConnectionPool(string serviceName, RedisSentinel sentinel, ConnectionOptions options, bool isMaster = true, bool checkConnection = false)
+        /// <param name="waitForConnection">At <see cref="ConnectionOptions.MaxConnections"/>, wait for a free connection (as
+        /// <see cref="BlockingConnectionPool"/> does) instead of failing at once.</param>
+        public SentinelConnectionPool(string serviceName, RedisSentinel sentinel, ConnectionOptions options, bool isMaster = true, bool checkConnection = false,
+            bool waitForConnection = false)
         {
             if (string.IsNullOrEmpty(serviceName)) throw new ArgumentException("Name the service.", nameof(serviceName));
             ServiceName = serviceName;
@@ -30,7 +34,10 @@ namespace PSRedis.Protocol
             if (options == null) throw new ArgumentNullException(nameof(options));
             IsMaster = isMaster;
             CheckConnection = checkConnection;
-            _pool = new ConnectionPool(options, options.MaxConnections, _ => new SentinelManagedConnection(this));
+            _pool = waitForConnection
+                ? new BlockingConnectionPool(options, options.MaxConnections ?? BlockingConnectionPool.DefaultMaxConnections, options.EffectivePoolTimeout, _ => new SentinelManagedConnection(this))
+                : new ConnectionPool(options, options.MaxConnections, _ => new SentinelManagedConnection(this));
+            WaitsForConnection = waitForConnection;
         }
 
         /// <summary>The service whose servers this pool connects to.</summary>
@@ -41,6 +48,9 @@ namespace PSRedis.Protocol
 
         /// <summary>True for a master pool, false for a replica pool.</summary>
         public bool IsMaster { get; }
+
+        /// <summary>True when callers wait for a free connection at the limit instead of failing.</summary>
+        public bool WaitsForConnection { get; }
 
         /// <summary>Whether new connections are PINGed before use.</summary>
         public bool CheckConnection { get; }
@@ -55,7 +65,7 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>Connections the pool owns now (idle or in use).</summary>
-        public int CreatedCount => _pool.CreatedCount;
+        public int CreatedCount => _pool is BlockingConnectionPool blocking ? blocking.CreatedCount : ((ConnectionPool)_pool).CreatedCount;
 
         /// <summary>An idle connection, else a new one; connected (to the server the sentinels name) before it is returned.</summary>
         /// <exception cref="RedisMasterNotFoundException">A master pool found no master.</exception>

@@ -164,7 +164,7 @@ namespace PSRedis.Cmdlets
             // With a size limit, callers sharing the connection (ForEach-Object -Parallel, runspace pools)
             // wait for a free connection instead of failing at once.
             RedisSentinel? manager = sentinel?.CreateSentinel();
-            RedisClient client = manager != null ? manager.MasterFor(sentinel!.ServiceName)
+            RedisClient client = manager != null ? manager.MasterFor(sentinel!.ServiceName, waitForConnection: options.MaxConnections.HasValue)
                 : options.MaxConnections.HasValue
                 ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true)
                 : new RedisClient(options);

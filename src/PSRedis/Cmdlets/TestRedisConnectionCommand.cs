@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Management.Automation;
 using PSRedis.Protocol;
@@ -80,20 +81,79 @@ namespace PSRedis.Cmdlets
 
         private void TestUrl(string url)
         {
+            if (SentinelUrl.IsSentinelUrl(url))
+            {
+                TestSentinelUrl(url);
+                return;
+            }
             ConnectionOptions options;
+            IReadOnlyList<(string Host, int Port)> seeds;
             try
             {
-                options = RedisUrl.Parse(url, null, null);
+                options = RedisUrl.Parse(ClusterUrl.SplitHosts(url, out seeds), null, null);
             }
             catch (Exception e) when (e is RedisException || e is ArgumentException || e is FormatException)
             {
                 ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidUrl, ErrorCategory.InvalidArgument, null));
                 throw; // not reached
             }
-            PingOnce(options, null, null);
+            // Several seed nodes (a cluster): reachable when any of them answers.
+            string first = options.ToString();
+            bool success = PingWith(options, out TimeSpan? roundTrip, out string? error);
+            foreach ((string host, int port) in seeds)
+            {
+                if (success) break;
+                options.Host = host;
+                options.Port = port;
+                success = PingWith(options, out roundTrip, out string? next);
+                error += " " + next;
+            }
+            // Success names the node that answered; failure the URL as given, with every node's error.
+            Emit(success, null, success ? options.ToString() : first, roundTrip, success ? null : error, null);
+        }
+
+        /// <summary>A redis+sentinel:// URL: the sentinels name the primary, which must answer PING.</summary>
+        private void TestSentinelUrl(string url)
+        {
+            SentinelUrl target;
+            try
+            {
+                target = SentinelUrl.Parse(url);
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidUrl, ErrorCategory.InvalidArgument, null));
+                throw; // not reached
+            }
+            WriteVerbose("PING the primary of " + target.ServiceName + " that " + target + " names");
+            bool success;
+            TimeSpan? roundTrip;
+            string? error;
+            try
+            {
+                using RedisSentinel sentinel = target.CreateSentinel();
+                using RedisClient client = sentinel.MasterFor(target.ServiceName, o =>
+                {
+                    o.ConnectTimeout = Timeout;
+                    o.SocketTimeout = Timeout;
+                });
+                success = Ping(client, out roundTrip, out error);
+            }
+            catch (RedisException e)
+            {
+                (success, roundTrip, error) = (false, null, e.Message);
+            }
+            Emit(success, null, target.ToString(), roundTrip, error, null);
         }
 
         private void PingOnce(ConnectionOptions options, string? name, RedisConnection? connection)
+        {
+            bool success = PingWith(options, out TimeSpan? roundTrip, out string? error);
+            Emit(success, name, options.ToString(), roundTrip, error, connection);
+        }
+
+        /// <summary>PING over a connection of its own, made with <paramref name="options"/> and this call's timeout.</summary>
+        private bool PingWith(ConnectionOptions options, out TimeSpan? roundTrip, out string? error)
         {
             options.ConnectTimeout = Timeout;
             options.SocketTimeout = Timeout;
@@ -101,7 +161,7 @@ namespace PSRedis.Cmdlets
             WriteVerbose("PING " + options + " (timeout " + Timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s)");
             using (var client = new RedisClient(options))
             {
-                Emit(Ping(client, out TimeSpan? roundTrip, out string? error), name, options.ToString(), roundTrip, error, connection);
+                return Ping(client, out roundTrip, out error);
             }
         }
 

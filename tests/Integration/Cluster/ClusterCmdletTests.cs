@@ -50,6 +50,25 @@ public sealed class ClusterCmdletTests : IDisposable
     }
 
     [Fact]
+    public void TestRedisConnectionTakesASeedListAndSucceedsWhenAnyNodeAnswers()
+    {
+        var vars = Vars();
+        vars["Port"] = _group.Nodes[1].Port;
+        PowerShellResult r = _ps.Run("""
+            $ok = Test-RedisConnection -Url "redis://127.0.0.1:1,127.0.0.1:$Port" -Timeout 2
+            $ok.Success; $ok.Url; $null -eq $ok.Error
+            $down = Test-RedisConnection -Url 'redis://127.0.0.1:1,127.0.0.1:2' -Timeout 1
+            $down.Success; $down.Url; $down.Error
+            """, vars).ShouldSucceed();
+        Assert.Equal(true, r.Output[0].BaseObject);
+        Assert.Equal($"redis://127.0.0.1:{_group.Nodes[1].Port}/0", r.Output[1].BaseObject);
+        Assert.Equal(true, r.Output[2].BaseObject);
+        Assert.Equal(false, r.Output[3].BaseObject);
+        Assert.Equal("redis://127.0.0.1:1/0", r.Output[4].BaseObject);
+        Assert.Contains("127.0.0.1:2", (string)r.Output[5].BaseObject);
+    }
+
+    [Fact]
     public void EveryDataCmdletWorksAgainstTheCluster()
     {
         PowerShellResult r = _ps.Run("""

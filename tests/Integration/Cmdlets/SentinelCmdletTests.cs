@@ -65,6 +65,52 @@ public sealed class SentinelCmdletTests : IDisposable
     }
 
     [Fact]
+    public void MaxConnectionsMakesCallersWaitForAFreeConnectionOfThePrimary()
+    {
+        var vars = new Dictionary<string, object?> { ["SP"] = _group.SentinelPort };
+        PowerShellResult r = _ps.Run("""
+            Connect-Redis -Sentinel "127.0.0.1:$SP" -ServiceName mymaster -MaxConnections 1 -Name sentinel-one-connection -PassThru
+            """, vars).ShouldSucceed();
+        var client = (RedisClient)r.Output[0].Properties["Client"].Value;
+        Assert.True(((SentinelConnectionPool)client.ConnectionPool).WaitsForConnection);
+        var errors = new List<Exception>();
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                try
+                {
+                    client.Set("sc:wait:" + t, i);
+                }
+                catch (Exception e)
+                {
+                    lock (errors) errors.Add(e);
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Empty(errors);
+        Assert.Equal(1, ((SentinelConnectionPool)client.ConnectionPool).CreatedCount);
+    }
+
+    [Fact]
+    public void TestRedisConnectionTakesASentinelUrl()
+    {
+        var vars = new Dictionary<string, object?> { ["SP"] = _group.SentinelPort };
+        PowerShellResult r = _ps.Run("""
+            $ok = Test-RedisConnection -Url "redis+sentinel://127.0.0.1:$SP/mymaster" -Timeout 2
+            $ok.Success; $ok.Url
+            $bad = Test-RedisConnection -Url "redis+sentinel://127.0.0.1:$SP/no-such-service" -Timeout 2
+            $bad.Success; $bad.Error
+            """, vars).ShouldSucceed();
+        Assert.Equal(true, r.Output[0].BaseObject);
+        Assert.Equal($"redis+sentinel://127.0.0.1:{_group.SentinelPort}/mymaster", r.Output[1].BaseObject);
+        Assert.Equal(false, r.Output[2].BaseObject);
+        Assert.Contains("no-such-service", (string)r.Output[3].BaseObject);
+    }
+
+    [Fact]
     public void AFailoverInTheMiddleOfALoopIsOnlyAVerboseLine()
     {
         using SentinelGroup group = SentinelGroup.Start();
