@@ -46,9 +46,20 @@ namespace PSRedis.Protocol
         public int Send()
         {
             int sent = 0;
-            foreach (RedisPipeline part in _parts.Values)
+            foreach (RedisPipeline part in new List<RedisPipeline>(_parts.Values))
             {
-                if (part.Pending > 0) sent += part.Send();
+                if (part.Pending == 0) continue;
+                int pending = part.Pending;
+                try
+                {
+                    sent += part.Send();
+                }
+                catch (RedisException ex) when (IsLostNode(ex))
+                {
+                    // The node is unreachable (failing over?): its commands go one by one, routed anew when their turn comes.
+                    Abandon(part);
+                    sent += pending;
+                }
             }
             return sent;
         }
@@ -60,7 +71,17 @@ namespace PSRedis.Protocol
             if (entry.Part == null) return RedisCluster.AsValue(() => _cluster.Run(entry.Args, Reply.Raw, entry.BlockFor));
             RespValue? reply = null;
             if (_stopRequested) entry.Part.RequestStop();
-            entry.Part.Receive(entry.Part.Outstanding - 1, r => reply = (RespValue)r.Value!);
+            try
+            {
+                entry.Part.Receive(entry.Part.Outstanding - 1, r => reply = (RespValue)r.Value!);
+            }
+            catch (RedisException ex) when (IsLostNode(ex))
+            {
+                // The node pipeline raised no in-doubt error, so each of its unanswered commands is harmless to repeat
+                // (or never reached the node): they go again one by one, after the cluster has found the slot's owner.
+                Abandon(entry.Part);
+                return RedisCluster.AsValue(() => _cluster.Attempt(entry.Args, entry.Slot, null, Reply.Raw, entry.BlockFor));
+            }
             RespValue answer = reply ?? throw new RedisInvalidResponseException("A node's pipeline gave no reply for " + CommandText.Name(entry.Args) + ".");
             if (answer.IsError && IsRedirectOrBusy(answer, entry.Node!.Host, out ClusterRedirect redirect, out bool busy))
             {
@@ -76,6 +97,28 @@ namespace PSRedis.Protocol
             string message = reply.AsString() ?? string.Empty;
             busy = message.StartsWith("TRYAGAIN", StringComparison.Ordinal) || message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal);
             return busy | ClusterRedirect.TryParse(message, answeringHost, out redirect);
+        }
+
+        private bool IsLostNode(RedisException error) =>
+            !_stopRequested && (error is RedisConnectionException || error is RedisTimeoutException) && !(error is RedisAuthenticationException)
+            && !(error is RedisPoolExhaustedException) && RetryPolicy.IsTransient(error, _cluster.Options);
+
+        /// <summary>A node pipeline whose connection was lost: its waiting commands are sent on their own, through the cluster.</summary>
+        private void Abandon(RedisPipeline part)
+        {
+            foreach (KeyValuePair<string, RedisPipeline> pair in _parts)
+            {
+                if (!ReferenceEquals(pair.Value, part)) continue;
+                _parts.Remove(pair.Key);
+                break;
+            }
+            int count = _entries.Count;
+            for (int i = 0; i < count; i++)
+            {
+                Entry entry = _entries.Dequeue();
+                _entries.Enqueue(ReferenceEquals(entry.Part, part) ? new Entry(entry.Args, entry.BlockFor, null, entry.Slot, null) : entry);
+            }
+            part.Dispose();
         }
 
         /// <summary>From another thread: every node's pipeline gives up its wait and closes its connection.</summary>

@@ -300,6 +300,28 @@ namespace PSRedis.Protocol
             return primaries[next % primaries.Count];
         }
 
+        /// <summary>
+        /// A node's client for reading the slot map: short timeouts, so a node that hangs (stopped, cut off) delays a
+        /// reload by seconds, not by the socket timeout, and the next node is asked.
+        /// </summary>
+        private RedisClient ControlClientFor(ClusterNode node)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(RedisCluster));
+            return _clients.GetOrAdd(node.Endpoint + "/control", _ =>
+            {
+                ConnectionOptions options = NodeOptions(node);
+                options.ReplicaReads = false;
+                options.ConnectTimeout = Shorter(options.ConnectTimeout, ControlTimeout);
+                options.SocketTimeout = Shorter(options.SocketTimeout, ControlTimeout);
+                options.MaxConnections = null;
+                return new RedisClient(options);
+            });
+        }
+
+        private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(3);
+
+        private static TimeSpan? Shorter(TimeSpan? setting, TimeSpan cap) => setting.HasValue && setting.Value < cap ? setting : cap;
+
         internal RedisClient ClientFor(ClusterNode node)
         {
             if (_disposed) throw new ObjectDisposedException(nameof(RedisCluster));
@@ -373,7 +395,7 @@ namespace PSRedis.Protocol
             {
                 try
                 {
-                    ClusterSlotMap map = Query(candidate);
+                    ClusterSlotMap map = Query(candidate, initial);
                     if (map.UncoveredSlots == 0) return map;
                     partial ??= map;
                     errors.Add(candidate.Endpoint + ": " + map.UncoveredSlots.ToString(CultureInfo.InvariantCulture) + " slots without an owner");
@@ -391,9 +413,10 @@ namespace PSRedis.Protocol
             throw new RedisClusterException("Could not load the cluster's slot map from any node: " + string.Join("; ", errors) + ".");
         }
 
-        private ClusterSlotMap Query(ClusterNode node)
+        private ClusterSlotMap Query(ClusterNode node, bool initial)
         {
-            RedisClient client = ClientFor(node);
+            // The first load waits as long as the user allows (a slow TLS handshake); reloads must not stall on one node.
+            RedisClient client = initial ? ClientFor(node) : ControlClientFor(node);
             try
             {
                 return ClusterSlotMap.FromShards(client.Execute(new object?[] { "CLUSTER", "SHARDS" }), node.Host, _options.UseTls);

@@ -262,6 +262,25 @@ public sealed class ClusterTopologyChangeTests
     }
 
     [Fact]
+    public void APipelineWhosePrimaryDiedWaitsForTheReplicaToTakeOver()
+    {
+        using ClusterGroup group = ClusterGroup.Start();
+        using RedisCluster cluster = RedisCluster.FromUrl(group.SeedUrl, o => o.SocketTimeout = TimeSpan.FromSeconds(20));
+        string[] keys = Enumerable.Range(0, 600).Select(i => "crash:" + i).ToArray();
+        foreach (string key in keys.Take(3)) cluster.Set(key, "warm"); // connections to every node exist before the crash
+        int victim = group.SlotOwnerPort(ClusterSlot.Of(keys[0]));
+        group.Node(victim).Dispose(); // kill -9: no failover handshake, the cluster must notice and promote the replica
+
+        using RedisPipeline pipe = cluster.Pipeline(transaction: false);
+        foreach (string key in keys) pipe.Set(key, "after");
+        foreach (string key in keys) pipe.Get(key);
+        IList<object?> results = pipe.Execute();
+        Assert.All(results.Take(keys.Length), r => Assert.Equal(true, r));
+        Assert.All(results.Skip(keys.Length), r => Assert.Equal("after", r));
+        Assert.NotEqual(victim, cluster.NodeForKey(keys[0]).Port);
+    }
+
+    [Fact]
     public void AFailoverInTheMiddleOfALoopReachesTheCallerAsNothing()
     {
         using ClusterGroup group = ClusterGroup.Start();
