@@ -7,10 +7,13 @@ namespace PSRedis.Protocol
     /// <summary>
     /// Commands for a cluster sent as one batch: each goes on a pipeline of the node that owns its slot, every node's
     /// pipeline is written before any reply is read (so the nodes work in parallel), and the replies come back in the
-    /// order the commands were added. A reply that says the slot moved (MOVED, ASK) or that the cluster is busy (TRYAGAIN,
-    /// CLUSTERDOWN) is followed for that command alone: none of those means the command ran. A command that cannot go on
-    /// one node's pipeline (keys in several slots, or sent to every primary) runs on its own when its turn comes. Not
-    /// thread-safe, like a pipeline; <see cref="RequestStop"/> may come from another thread.
+    /// order the commands were added. A multi-key command whose keys span slots (MGET, DEL, UNLINK, EXISTS, TOUCH, MSET)
+    /// becomes one command per slot on the owners' pipelines, its replies made one again when its turn comes. A reply
+    /// that says the slot moved (MOVED, ASK) or that the cluster is busy (TRYAGAIN, CLUSTERDOWN) is followed for that
+    /// command alone: none of those means the command ran. A node whose connection is lost leaves its waiting commands
+    /// to go one by one through the cluster (which waits for a failover). A command for every primary (FLUSHDB, DBSIZE)
+    /// runs on its own when its turn comes. Not thread-safe, like a pipeline; <see cref="RequestStop"/> may come from
+    /// another thread.
     /// </summary>
     internal sealed class ClusterStream : IDisposable
     {
@@ -27,19 +30,34 @@ namespace PSRedis.Protocol
         /// <summary>Commands added whose replies were not taken yet.</summary>
         public int Count => _entries.Count;
 
-        /// <summary>Queues <paramref name="args"/> on its node's pipeline (not sent until <see cref="Send"/>).</summary>
+        /// <summary>Queues <paramref name="args"/> on its node's pipeline, or its per-slot parts on theirs (sent by <see cref="Send"/>).</summary>
         public void Add(IReadOnlyList<object?> args, TimeSpan? blockFor)
         {
             ClusterRoute route = ClusterKeys.Route(args);
-            if (route.Kind != ClusterRouteKind.Slot)
+            switch (route.Kind)
             {
-                _entries.Enqueue(new Entry(args, blockFor, null, route.Slot, null));
-                return;
+                case ClusterRouteKind.Slot:
+                    _entries.Enqueue(new Entry(new[] { Queue(args, route.Slot, blockFor) }, null));
+                    break;
+                case ClusterRouteKind.Split:
+                    SlotSplit split = SlotSplit.Of(args, route);
+                    var parts = new Sub[split.Commands.Count];
+                    for (int i = 0; i < parts.Length; i++) parts[i] = Queue(split.Commands[i], split.Slots[i], null);
+                    _entries.Enqueue(new Entry(parts, split));
+                    break;
+                default:
+                    // Every primary, or any: run through the cluster when its turn comes.
+                    _entries.Enqueue(new Entry(new[] { new Sub(args, blockFor, null, -1, null) }, null));
+                    break;
             }
-            ClusterNode node = _cluster.ServerOf(route.Slot, args);
+        }
+
+        private Sub Queue(IReadOnlyList<object?> args, int slot, TimeSpan? blockFor)
+        {
+            ClusterNode node = _cluster.ServerOf(slot, args);
             RedisPipeline part = PartFor(node);
             part.Run(args, Reply.Raw, blockFor);
-            _entries.Enqueue(new Entry(args, blockFor, part, route.Slot, node));
+            return new Sub(args, blockFor, part, slot, node);
         }
 
         /// <summary>Writes every node's queued commands; returns how many were written.</summary>
@@ -68,26 +86,40 @@ namespace PSRedis.Protocol
         public RespValue Receive()
         {
             Entry entry = _entries.Dequeue();
-            if (entry.Part == null) return RedisCluster.AsValue(() => _cluster.Run(entry.Args, Reply.Raw, entry.BlockFor));
+            if (entry.Split == null) return Receive(entry.Parts[0]);
+            var replies = new RespValue[entry.Parts.Length];
+            for (int i = 0; i < replies.Length; i++) replies[i] = Receive(entry.Parts[i]);
+            return entry.Split.Combine(replies);
+        }
+
+        private RespValue Receive(Sub sub)
+        {
+            // A part abandoned while this command's other parts were read is gone too: same as never queued.
+            if (sub.Part == null || !_parts.ContainsValue(sub.Part))
+            {
+                return RedisCluster.AsValue(() => sub.Slot >= 0
+                    ? _cluster.Attempt(sub.Args, sub.Slot, null, Reply.Raw, sub.BlockFor)
+                    : _cluster.Run(sub.Args, Reply.Raw, sub.BlockFor));
+            }
             RespValue? reply = null;
-            if (_stopRequested) entry.Part.RequestStop();
+            if (_stopRequested) sub.Part.RequestStop();
             try
             {
-                entry.Part.Receive(entry.Part.Outstanding - 1, r => reply = (RespValue)r.Value!);
+                sub.Part.Receive(sub.Part.Outstanding - 1, r => reply = (RespValue)r.Value!);
             }
             catch (RedisException ex) when (IsLostNode(ex))
             {
                 // The node pipeline raised no in-doubt error, so each of its unanswered commands is harmless to repeat
                 // (or never reached the node): they go again one by one, after the cluster has found the slot's owner.
-                Abandon(entry.Part);
-                return RedisCluster.AsValue(() => _cluster.Attempt(entry.Args, entry.Slot, null, Reply.Raw, entry.BlockFor));
+                Abandon(sub.Part);
+                return RedisCluster.AsValue(() => _cluster.Attempt(sub.Args, sub.Slot, null, Reply.Raw, sub.BlockFor));
             }
-            RespValue answer = reply ?? throw new RedisInvalidResponseException("A node's pipeline gave no reply for " + CommandText.Name(entry.Args) + ".");
-            if (answer.IsError && IsRedirectOrBusy(answer, entry.Node!.Host, out ClusterRedirect redirect, out bool busy))
+            RespValue answer = reply ?? throw new RedisInvalidResponseException("A node's pipeline gave no reply for " + CommandText.Name(sub.Args) + ".");
+            if (answer.IsError && IsRedirectOrBusy(answer, sub.Node!.Host, out ClusterRedirect redirect, out bool busy))
             {
                 answer = RedisCluster.AsValue(() => busy
-                    ? _cluster.Attempt(entry.Args, entry.Slot, null, Reply.Raw, entry.BlockFor)
-                    : _cluster.Attempt(entry.Args, entry.Slot, _cluster.Follow(redirect), Reply.Raw, entry.BlockFor, asking: !redirect.IsMoved));
+                    ? _cluster.Attempt(sub.Args, sub.Slot, null, Reply.Raw, sub.BlockFor)
+                    : _cluster.Attempt(sub.Args, sub.Slot, _cluster.Follow(redirect), Reply.Raw, sub.BlockFor, asking: !redirect.IsMoved));
             }
             return answer;
         }
@@ -112,11 +144,13 @@ namespace PSRedis.Protocol
                 _parts.Remove(pair.Key);
                 break;
             }
-            int count = _entries.Count;
-            for (int i = 0; i < count; i++)
+            foreach (Entry entry in _entries)
             {
-                Entry entry = _entries.Dequeue();
-                _entries.Enqueue(ReferenceEquals(entry.Part, part) ? new Entry(entry.Args, entry.BlockFor, null, entry.Slot, null) : entry);
+                for (int i = 0; i < entry.Parts.Length; i++)
+                {
+                    Sub sub = entry.Parts[i];
+                    if (ReferenceEquals(sub.Part, part)) entry.Parts[i] = new Sub(sub.Args, sub.BlockFor, null, sub.Slot, null);
+                }
             }
             part.Dispose();
         }
@@ -146,15 +180,29 @@ namespace PSRedis.Protocol
             _parts.Clear();
         }
 
-        private readonly struct Entry
+        /// <summary>One command as the caller added it: its per-node parts (one, unless it was split by slot).</summary>
+        private sealed class Entry
         {
-            public Entry(IReadOnlyList<object?> args, TimeSpan? blockFor, RedisPipeline? part, int slot, ClusterNode? node)
+            public Entry(Sub[] parts, SlotSplit? split)
             {
-                Node = node;
+                Parts = parts;
+                Split = split;
+            }
+
+            public Sub[] Parts { get; }
+            public SlotSplit? Split { get; }
+        }
+
+        /// <summary>A command on one node's pipeline (Part), or to be sent on its own through the cluster (Part null).</summary>
+        private readonly struct Sub
+        {
+            public Sub(IReadOnlyList<object?> args, TimeSpan? blockFor, RedisPipeline? part, int slot, ClusterNode? node)
+            {
                 Args = args;
                 BlockFor = blockFor;
                 Part = part;
                 Slot = slot;
+                Node = node;
             }
 
             public IReadOnlyList<object?> Args { get; }
@@ -163,5 +211,63 @@ namespace PSRedis.Protocol
             public int Slot { get; }
             public ClusterNode? Node { get; }
         }
+    }
+
+    /// <summary>A multi-key command cut into one command per slot, and how their replies become the caller's one reply.</summary>
+    internal sealed class SlotSplit
+    {
+        private readonly ClusterCombine _combine;
+        private readonly List<IReadOnlyList<int>> _positions;
+        private readonly int _keyCount;
+
+        private SlotSplit(List<object?[]> commands, List<int> slots, ClusterCombine combine, List<IReadOnlyList<int>> positions, int keyCount)
+        {
+            Commands = commands;
+            Slots = slots;
+            _combine = combine;
+            _positions = positions;
+            _keyCount = keyCount;
+        }
+
+        public IReadOnlyList<object?[]> Commands { get; }
+        public IReadOnlyList<int> Slots { get; }
+
+        /// <summary>Groups the keys (and MSET's values) by slot, in the order each slot first appears.</summary>
+        public static SlotSplit Of(IReadOnlyList<object?> args, ClusterRoute route)
+        {
+            IReadOnlyList<int> keys = route.KeyIndexes!;
+            bool pairs = CommandText.Word(args[0]) == "MSET";
+            var groups = new Dictionary<int, List<int>>();
+            var slots = new List<int>();
+            for (int k = 0; k < keys.Count; k++)
+            {
+                int slot = ClusterSlot.OfArgument(args[keys[k]]);
+                if (!groups.TryGetValue(slot, out List<int>? members))
+                {
+                    groups[slot] = members = new List<int>();
+                    slots.Add(slot);
+                }
+                members.Add(k);
+            }
+            var commands = new List<object?[]>(slots.Count);
+            var positions = new List<IReadOnlyList<int>>(slots.Count);
+            foreach (int slot in slots)
+            {
+                List<int> members = groups[slot];
+                var sub = new object?[1 + members.Count * (pairs ? 2 : 1)];
+                sub[0] = args[0];
+                int at = 1;
+                foreach (int k in members)
+                {
+                    sub[at++] = args[keys[k]];
+                    if (pairs) sub[at++] = args[keys[k] + 1];
+                }
+                commands.Add(sub);
+                positions.Add(members);
+            }
+            return new SlotSplit(commands, slots, route.Combine, positions, keys.Count);
+        }
+
+        public RespValue Combine(IReadOnlyList<RespValue> replies) => ClusterReplies.Combine(_combine, replies, _positions, _keyCount);
     }
 }

@@ -122,7 +122,7 @@ namespace PSRedis.Protocol
                 case ClusterRouteKind.AllPrimaries:
                     return ParseCombined(args, parse, Everywhere(args, route.Combine));
                 case ClusterRouteKind.Split:
-                    return ParseCombined(args, parse, Split(args, route));
+                    return ParseCombined(args, parse, Split(args));
                 default:
                     return Attempt(args, -1, null, parse, blockFor);
             }
@@ -226,37 +226,12 @@ namespace PSRedis.Protocol
         }
 
         /// <summary>A multi-key command split by slot: one command per slot, sent to every node at once, results put back in order.</summary>
-        private RespValue Split(IReadOnlyList<object?> args, ClusterRoute route)
+        private RespValue Split(IReadOnlyList<object?> args)
         {
-            IReadOnlyList<int> keys = route.KeyIndexes!;
-            bool pairs = CommandText.Word(args[0]) == "MSET";
-            var groups = new Dictionary<int, List<int>>();
-            var order = new List<int>();
-            for (int k = 0; k < keys.Count; k++)
-            {
-                int slot = ClusterSlot.OfArgument(args[keys[k]]);
-                if (!groups.TryGetValue(slot, out List<int>? members))
-                {
-                    groups[slot] = members = new List<int>();
-                    order.Add(slot);
-                }
-                members.Add(k);
-            }
             using var stream = new ClusterStream(this);
-            foreach (int slot in order)
-            {
-                var sub = new List<object?> { args[0] };
-                foreach (int k in groups[slot])
-                {
-                    sub.Add(args[keys[k]]);
-                    if (pairs) sub.Add(args[keys[k] + 1]);
-                }
-                stream.Add(sub.ToArray(), null);
-            }
+            stream.Add(args, null);
             stream.Send();
-            var replies = new List<RespValue>(order.Count);
-            for (int i = 0; i < order.Count; i++) replies.Add(stream.Receive());
-            return ClusterReplies.Combine(route.Combine, replies, order.Select(s => (IReadOnlyList<int>)groups[s]).ToList(), keys.Count);
+            return stream.Receive();
         }
 
         /// <summary>Runs <paramref name="run"/>; an error reply becomes an error value, as replies in a batch are.</summary>
