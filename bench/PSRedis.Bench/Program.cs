@@ -28,6 +28,8 @@ public static class BenchProgram
     public static int Run(string[] args, TextWriter output, TextWriter log)
     {
         var options = Options.Parse(args);
+        if (options.Child != null && ClusterJobs.Handles(options.Child))
+            return ClusterJobs.RunChild(options.Child, options.Host!, options.Port, options.Pattern!, options.Module!, output);
         if (options.Child != null)
             return Jobs.RunChild(options.Child, options.Host!, options.Port, options.Pattern!, options.Module!, output);
 
@@ -58,6 +60,7 @@ public static class BenchProgram
             using (var context = new Context(host, port, options))
             {
                 context.Build(scenarios, targets);
+                using IDisposable? cluster = ClusterScenarios.Add(scenarios, targets, options, host, port, log); // issue 13: starts its own cluster if selected
                 foreach (Scenario s in scenarios)
                 {
                     if (options.Only != null && s.Name.IndexOf(options.Only, StringComparison.OrdinalIgnoreCase) < 0) continue;
