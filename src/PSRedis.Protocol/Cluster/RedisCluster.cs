@@ -118,7 +118,10 @@ namespace PSRedis.Protocol
         public RedisClusterPubSub ClusterPubSub(string? clientName = null, bool ignoreSubscribeMessages = false)
         {
             if (_disposed) throw new ObjectDisposedException(nameof(RedisCluster));
-            return new RedisClusterPubSub(this, clientName, ignoreSubscribeMessages);
+            // Its own cluster client, seeded with every node known now: disposing this one (Disconnect-Redis) must not
+            // leave a live subscription unable to follow its channels to their new owners.
+            var own = new RedisCluster(_options, _map.Nodes.Select(n => (n.Host, n.Port)), readFromReplicas: false);
+            return new RedisClusterPubSub(own, clientName, ignoreSubscribeMessages);
         }
 
         /// <summary>On a cluster: a <see cref="RedisClusterPubSub"/>.</summary>

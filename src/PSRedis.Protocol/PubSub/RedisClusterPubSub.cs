@@ -41,6 +41,8 @@ namespace PSRedis.Protocol
         // net should a shard channel's move be missed. One CLUSTER SHARDS each time.
         private static readonly TimeSpan TopologyCheck = TimeSpan.FromSeconds(5);
 
+        // A cluster client of its own (same settings and nodes as the one it came from): the subscription outlives
+        // Disconnect-Redis of that one, and still needs the slot map to follow its channels.
         private readonly RedisCluster _cluster;
         private readonly string? _clientName;
         private readonly object _lock = new object();
@@ -278,6 +280,8 @@ namespace PSRedis.Protocol
             }
             _timer.Dispose();
             foreach (NodeSubscriber node in nodes) node.PubSub.Dispose();
+            // After the timer: a round already running finds _disposed set before it uses the client again.
+            lock (_reconcileLock) _cluster.Dispose();
         }
 
         /// <summary>The nodes and what is subscribed.</summary>
@@ -491,6 +495,7 @@ namespace PSRedis.Protocol
         private void Reconcile()
         {
             lock (_timerLock) _due = 0;
+            if (_disposed) return;
             if (!Monitor.TryEnter(_reconcileLock))
             {
                 _reconcileAgain = true;
@@ -503,6 +508,7 @@ namespace PSRedis.Protocol
             try
             {
                 _reconcileAgain = false;
+                if (_disposed) return;
                 try
                 {
                     _cluster.RefreshSlotMap();
@@ -540,7 +546,7 @@ namespace PSRedis.Protocol
             {
                 // Nothing may escape a timer thread (it would end the process); report it and try again later.
                 again = true;
-                RaiseError(ex);
+                if (!_disposed) RaiseError(ex);
             }
             finally
             {
