@@ -217,6 +217,15 @@ namespace PSRedis.Protocol
             return new RedisPubSub(options, ignoreSubscribeMessages);
         }
 
+        /// <summary>
+        /// The subscriber this client needs, with background readers (<see cref="IRedisPubSub.Start"/>): on one server a
+        /// <see cref="RedisPubSub"/>; on a cluster a <see cref="RedisClusterPubSub"/>, which sends each shard channel
+        /// (SSUBSCRIBE) to the node owning its slot and keyspace notifications to every primary. Code that subscribes
+        /// through this works unchanged on both (Register-RedisEvent does).
+        /// </summary>
+        public virtual IRedisPubSub Subscriber(string? clientName = null, bool ignoreSubscribeMessages = false) =>
+            PubSub(clientName, ignoreSubscribeMessages);
+
         /// <summary>Where a subscriber connects (a copy it may change): the server, or one node of a cluster.</summary>
         internal abstract ConnectionOptions PubSubOptions();
 

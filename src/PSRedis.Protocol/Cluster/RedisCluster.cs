@@ -111,6 +111,28 @@ namespace PSRedis.Protocol
 
         internal override ConnectionOptions PubSubOptions() => NodeOptions(AnyPrimary());
 
+        /// <summary>Where a subscriber's connection to <paramref name="node"/> goes (a copy it may change).</summary>
+        internal ConnectionOptions SubscriberOptions(ClusterNode node) => NodeOptions(node);
+
+        /// <summary>
+        /// Publish/subscribe across the cluster (redis-py's ClusterPubSub): shard channels (SSUBSCRIBE) on their slot's
+        /// owner and moved when the slot moves, keyspace notifications from every primary, plain channels and patterns on
+        /// one node (PUBLISH is broadcast). Messages arrive through its background readers (Start). <see cref="RedisClientBase.PubSub(string, bool)"/>
+        /// stays one connection to one node, enough for plain channels and patterns.
+        /// </summary>
+        public RedisClusterPubSub ClusterPubSub(string? clientName = null, bool ignoreSubscribeMessages = false)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(RedisCluster));
+            // Its own cluster client, seeded with every node known now: disposing this one (Disconnect-Redis) must not
+            // leave a live subscription unable to follow its channels to their new owners.
+            var own = new RedisCluster(_options, _map.Nodes.Select(n => (n.Host, n.Port)), readFromReplicas: false);
+            return new RedisClusterPubSub(own, clientName, ignoreSubscribeMessages);
+        }
+
+        /// <summary>On a cluster: a <see cref="RedisClusterPubSub"/>.</summary>
+        public override IRedisPubSub Subscriber(string? clientName = null, bool ignoreSubscribeMessages = false) =>
+            ClusterPubSub(clientName, ignoreSubscribeMessages);
+
         internal override T Run<T>(IReadOnlyList<object?> args, Func<RespValue, T> parse, TimeSpan? blockFor = null)
         {
             if (args == null || args.Count == 0) throw new RedisDataException("A command needs at least one argument (its name).");
@@ -267,7 +289,7 @@ namespace PSRedis.Protocol
                 + " (" + _map.UncoveredSlots.ToString(CultureInfo.InvariantCulture) + " of 16384 slots have no owner): the cluster is incomplete or down.");
         }
 
-        private ClusterNode AnyPrimary()
+        internal ClusterNode AnyPrimary()
         {
             IReadOnlyList<ClusterNode> primaries = _map.Primaries;
             if (primaries.Count == 0) throw new RedisClusterException("The cluster's slot map names no primary.");

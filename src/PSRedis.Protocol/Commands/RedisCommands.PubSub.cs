@@ -15,6 +15,17 @@ namespace PSRedis.Protocol
             return Run(new object?[] { "PUBLISH", channel, message }, Reply.Integer);
         }
 
+        /// <summary>
+        /// SPUBLISH (Redis 7): sends <paramref name="message"/> to the subscribers of shard channel <paramref name="channel"/>
+        /// (SSUBSCRIBE); on a cluster it goes to the node that owns the channel's slot, and only that shard's nodes carry
+        /// it. Returns how many received it.
+        /// </summary>
+        public long SPublish(string channel, object message)
+        {
+            if (channel == null) throw new RedisDataException("SPUBLISH needs a channel name.");
+            return Run(new object?[] { "SPUBLISH", channel, message }, Reply.Integer);
+        }
+
         /// <summary>PUBSUB CHANNELS: the channels (not patterns) with at least one subscriber, matching <paramref name="pattern"/>.</summary>
         public IList<string> PubSubChannels(string pattern = "*") =>
             Run(new object?[] { "PUBSUB", "CHANNELS", pattern ?? "*" }, PubSubReplies.Strings);

@@ -5,7 +5,8 @@ namespace PSRedis.Protocol
 {
     /// <summary>
     /// One message from a subscribed connection, as redis-py's message dictionaries: <see cref="Type"/> is
-    /// "message", "pmessage", "subscribe", "unsubscribe", "psubscribe", "punsubscribe" or "pong".
+    /// "message", "pmessage", "smessage" (a shard channel's, SPUBLISH), "subscribe", "unsubscribe", "psubscribe",
+    /// "punsubscribe", "ssubscribe", "sunsubscribe" or "pong".
     /// </summary>
     public sealed class PubSubMessage
     {
@@ -36,7 +37,7 @@ namespace PSRedis.Protocol
         /// <summary>For (un)subscribe confirmations: how many channels and patterns the connection is subscribed to now.</summary>
         public long? SubscriptionCount { get; }
 
-        /// <summary>True for "message" and "pmessage", the messages that carry published data.</summary>
+        /// <summary>True for "message", "pmessage" and "smessage", the messages that carry published data.</summary>
         public bool IsPublished => Type == "message" || Type == "pmessage" || Type == "smessage";
 
         /// <summary>A short description: type, channel and the payload's start.</summary>

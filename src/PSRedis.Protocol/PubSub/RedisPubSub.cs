@@ -24,7 +24,7 @@ namespace PSRedis.Protocol
     /// Thread-safe: subscribing, unsubscribing and <see cref="Ping"/> may be called from any thread, also
     /// while the background reader runs.
     /// </summary>
-    public sealed class RedisPubSub : IDisposable
+    public sealed class RedisPubSub : IRedisPubSub
     {
         /// <summary>The PING payload of health checks; its PONG is consumed here and never delivered.</summary>
         public const string HealthCheckMessage = "psredis-health-check";
@@ -54,6 +54,10 @@ namespace PSRedis.Protocol
         private readonly object _io = new object();
         private readonly HashSet<string> _channels = new HashSet<string>(StringComparer.Ordinal);
         private readonly HashSet<string> _patterns = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<string> _shardChannels = new HashSet<string>(StringComparer.Ordinal);
+        // Shard channels this object sent SUNSUBSCRIBE for and whose confirmation has not arrived: a "sunsubscribe" for
+        // any other wanted channel comes from the server itself (its slot moved to another node of the cluster).
+        private readonly HashSet<string> _shardUnsubscribing = new HashSet<string>(StringComparer.Ordinal);
         // Seeded per instance: subscribers created together must not retry in lockstep, which is what jitter prevents.
         private readonly Random _jitter = new Random(Guid.NewGuid().GetHashCode());
         // Disconnected/Reconnected/Error notifications found while holding _io, raised after releasing it, in order.
@@ -125,6 +129,13 @@ namespace PSRedis.Protocol
         /// </summary>
         public event EventHandler<PubSubErrorEventArgs>? Error;
 
+        /// <summary>
+        /// Raised (on the reading thread, outside the lock) when the server ended a shard channel subscription by
+        /// itself: on a cluster node that lost the channel's slot (failover, migration) it sends "sunsubscribe". The
+        /// channel is no longer wanted here; <see cref="RedisClusterPubSub"/> subscribes to it on its new owner.
+        /// </summary>
+        internal event Action<RedisPubSub, string>? ShardChannelDropped;
+
         /// <summary>The connection options of the dedicated connection (a copy of the client's).</summary>
         public ConnectionOptions Options => _connection.Options;
 
@@ -188,11 +199,19 @@ namespace PSRedis.Protocol
             get { lock (_io) return new List<string>(_patterns); }
         }
 
-        /// <summary>True while at least one channel or pattern is subscribed (redis-py subscribed).</summary>
+        /// <summary>The shard channels currently subscribed (SSUBSCRIBE).</summary>
+        public IReadOnlyCollection<string> ShardChannels
+        {
+            get { lock (_io) return new List<string>(_shardChannels); }
+        }
+
+        /// <summary>True while at least one channel, pattern or shard channel is subscribed (redis-py subscribed).</summary>
         public bool IsSubscribed
         {
-            get { lock (_io) return _channels.Count + _patterns.Count > 0; }
+            get { lock (_io) return WantedCount > 0; }
         }
+
+        private int WantedCount => _channels.Count + _patterns.Count + _shardChannels.Count;
 
         /// <summary>True while the background reader started by <see cref="Start"/> runs.</summary>
         public bool IsRunning => _thread != null && _thread.IsAlive;
@@ -214,6 +233,16 @@ namespace PSRedis.Protocol
 
         /// <summary>PUNSUBSCRIBE from these patterns; with none, from every pattern.</summary>
         public void PUnsubscribe(params string[] patterns) => ChangeSubscriptions("PUNSUBSCRIBE", patterns, _patterns, add: false);
+
+        /// <summary>
+        /// SSUBSCRIBE (Redis 7): receive the messages SPUBLISHed to these shard channels ("smessage"). Channels of
+        /// different hash slots go out as one SSUBSCRIBE per slot, as a cluster node requires; this connection talks to
+        /// one server, so on a cluster use <see cref="RedisCluster.ClusterPubSub"/>, which connects to each channel's owner.
+        /// </summary>
+        public void SSubscribe(params string[] channels) => ChangeSubscriptions("SSUBSCRIBE", channels, _shardChannels, add: true);
+
+        /// <summary>SUNSUBSCRIBE from these shard channels; with none, from every shard channel.</summary>
+        public void SUnsubscribe(params string[] channels) => ChangeSubscriptions("SUNSUBSCRIBE", channels, _shardChannels, add: false);
 
         /// <summary>PING on the subscribed connection; the answer arrives as a message of type "pong" carrying <paramref name="message"/>.</summary>
         public void Ping(string? message = null)
@@ -277,7 +306,7 @@ namespace PSRedis.Protocol
 
         private bool StillListening()
         {
-            lock (_io) return _channels.Count + _patterns.Count > 0 || Interlocked.Read(ref _serverCount) > 0;
+            lock (_io) return WantedCount > 0 || Interlocked.Read(ref _serverCount) > 0;
         }
 
         /// <summary>
@@ -316,6 +345,8 @@ namespace PSRedis.Protocol
                 _connection.Dispose();
                 _channels.Clear();
                 _patterns.Clear();
+                _shardChannels.Clear();
+                _shardUnsubscribing.Clear();
             }
         }
 
@@ -447,7 +478,7 @@ namespace PSRedis.Protocol
             }
         }
 
-        private bool NeedsConnection() => _channels.Count + _patterns.Count > 0;
+        private bool NeedsConnection() => WantedCount > 0;
 
         /// <summary>Everything a reply tells beyond its content: the connection is alive, a reconnect attempt was refused. Caller holds _io.</summary>
         private PubSubMessage? OnReply(RespValue reply, bool ignoreSubscribeMessages)
@@ -609,6 +640,8 @@ namespace PSRedis.Protocol
             var commands = new List<IReadOnlyList<object?>>(2);
             if (_channels.Count > 0) commands.Add(Command("SUBSCRIBE", _channels));
             if (_patterns.Count > 0) commands.Add(Command("PSUBSCRIBE", _patterns));
+            commands.AddRange(BySlot("SSUBSCRIBE", _shardChannels));
+            _shardUnsubscribing.Clear(); // a new connection owes no confirmation of an old one's SUNSUBSCRIBE
             if (commands.Count > 0) _connection.SendCommands(commands);
             long now = Stopwatch.GetTimestamp();
             Interlocked.Exchange(ref _serverCount, 0);
@@ -619,7 +652,7 @@ namespace PSRedis.Protocol
             {
                 // The outage ends once the server confirmed every subscription, so a message published after
                 // Reconnected is sure to arrive; until then this attempt can still fail (refused, dropped, silent).
-                _awaitingConfirmations = _channels.Count + _patterns.Count;
+                _awaitingConfirmations = WantedCount;
                 _replyDeadline = now + ToStopwatchTicks(Options.ConnectTimeout ?? Options.SocketTimeout ?? DefaultConfirmTimeout);
                 if (_awaitingConfirmations == 0) Restored(now);
             }
@@ -693,17 +726,22 @@ namespace PSRedis.Protocol
             }
             Write(() =>
             {
+                bool shard = wanted == _shardChannels;
                 if (add)
                 {
                     foreach (string name in names) wanted.Add(name);
                 }
                 else if (names.Length == 0)
                 {
+                    if (shard) _shardUnsubscribing.UnionWith(wanted);
                     wanted.Clear();
                 }
                 else
                 {
-                    foreach (string name in names) wanted.Remove(name);
+                    foreach (string name in names)
+                    {
+                        if (wanted.Remove(name) && shard) _shardUnsubscribing.Add(name);
+                    }
                 }
 
                 if (!_connection.IsConnected)
@@ -714,7 +752,9 @@ namespace PSRedis.Protocol
                 }
                 try
                 {
-                    _connection.SendCommand(Command(command, names));
+                    // A cluster node refuses SSUBSCRIBE/SUNSUBSCRIBE of channels in several slots (CROSSSLOT): one per slot.
+                    if (shard && names.Length > 1) _connection.SendCommands(BySlot(command, names));
+                    else _connection.SendCommand(Command(command, names));
                 }
                 catch (Exception ex) when (IsConnectionLoss(ex))
                 {
@@ -724,6 +764,26 @@ namespace PSRedis.Protocol
                     ConnectAndResubscribe();
                 }
             });
+        }
+
+        /// <summary>One command per hash slot of <paramref name="channels"/> (shard channels are keys to a cluster), in first-seen order.</summary>
+        private static List<IReadOnlyList<object?>> BySlot(string name, IEnumerable<string> channels)
+        {
+            var groups = new Dictionary<int, List<string>>();
+            var order = new List<int>();
+            foreach (string channel in channels)
+            {
+                int slot = ClusterSlot.Of(channel);
+                if (!groups.TryGetValue(slot, out List<string>? group))
+                {
+                    groups[slot] = group = new List<string>();
+                    order.Add(slot);
+                }
+                group.Add(channel);
+            }
+            var commands = new List<IReadOnlyList<object?>>(order.Count);
+            foreach (int slot in order) commands.Add(Command(name, groups[slot]));
+            return commands;
         }
 
         private static object?[] Command(string name, IEnumerable<string> arguments)
@@ -815,7 +875,8 @@ namespace PSRedis.Protocol
                         Expect(items, 3, kind);
                         long count = items[2].Integer64;
                         Interlocked.Exchange(ref _serverCount, count);
-                        if (kind == "subscribe" || kind == "psubscribe") ConfirmResubscribe();
+                        if (kind == "subscribe" || kind == "psubscribe" || kind == "ssubscribe") ConfirmResubscribe();
+                        if (kind == "sunsubscribe") ShardUnsubscribed(Text(items[1]));
                         if (ignoreSubscribeMessages) return null;
                         return new PubSubMessage(kind, null, Text(items[1]), Utf8(items[2]), count);
                     case "pong":
@@ -842,6 +903,14 @@ namespace PSRedis.Protocol
                 return new PubSubMessage("pong", null, string.Empty, reply.Bytes, null);
             }
             throw new RedisInvalidResponseException("Unexpected reply on a subscribed connection: " + reply.Describe());
+        }
+
+        /// <summary>A "sunsubscribe" arrived (caller holds _io): the answer to ours, or the server dropping a channel still wanted.</summary>
+        private void ShardUnsubscribed(string channel)
+        {
+            if (_shardUnsubscribing.Remove(channel) || !_shardChannels.Remove(channel)) return;
+            // The server ended it (the slot moved away from this node): a reconnect must not subscribe to it here again.
+            Notify(() => RaiseSafely(() => ShardChannelDropped?.Invoke(this, channel)));
         }
 
         private void ConfirmResubscribe()
@@ -885,7 +954,8 @@ namespace PSRedis.Protocol
             lock (_io)
             {
                 return "RedisPubSub " + Options + " (" + _channels.Count.ToString(CultureInfo.InvariantCulture) + " channels, " +
-                       _patterns.Count.ToString(CultureInfo.InvariantCulture) + " patterns)";
+                       _patterns.Count.ToString(CultureInfo.InvariantCulture) + " patterns, " +
+                       _shardChannels.Count.ToString(CultureInfo.InvariantCulture) + " shard channels)";
             }
         }
     }

@@ -5,7 +5,7 @@ using PSRedis.Protocol;
 namespace PSRedis.Cmdlets
 {
     /// <summary>
-    /// Publish-RedisMessage: PUBLISH of one message, or of each message from the pipeline. Every message is sent
+    /// Publish-RedisMessage: PUBLISH (or SPUBLISH with -Sharded) of one message, or of each message from the pipeline. Every message is sent
     /// as it arrives (no batching: subscribers should not wait for a batch to fill); inside
     /// Invoke-RedisPipeline/Invoke-RedisTransaction it is queued and the batch emits the receiver counts.
     /// </summary>
@@ -23,6 +23,13 @@ namespace PSRedis.Cmdlets
         [AllowEmptyString]
         public object? Message { get; set; }
 
+        /// <summary>
+        /// Publishes to a shard channel (SPUBLISH, Redis 7), received by Register-RedisEvent -ShardChannel; on a cluster it
+        /// goes to the node that owns the channel's slot.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Sharded { get; set; }
+
         /// <summary>Emits the number of clients that received each message (PUBLISH's reply).</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -38,8 +45,10 @@ namespace PSRedis.Cmdlets
                 return;
             }
             if (!ShouldProcess(channel + " on " + connection.Name, "Publish a message")) return;
-            WriteVerbose("PUBLISH " + channel + " on " + connection.Url);
-            Commands.Add(connection, c => c.Publish(channel, value), channel, PassThru ? s_write : null);
+            bool sharded = Sharded.IsPresent;
+            WriteVerbose((sharded ? "SPUBLISH " : "PUBLISH ") + channel + " on " + connection.Url);
+            if (sharded) Commands.Add(connection, c => c.SPublish(channel, value), channel, PassThru ? s_write : null);
+            else Commands.Add(connection, c => c.Publish(channel, value), channel, PassThru ? s_write : null);
         }
 
         private static readonly Action<long, Cmdlet> s_write = (receivers, output) => output.WriteObject(receivers);

@@ -8,7 +8,9 @@ using PSRedis.Protocol;
 namespace PSRedis.Cmdlets
 {
     /// <summary>
-    /// Register-RedisEvent: subscribes to channels and/or patterns on a pub/sub connection of its own and turns
+    /// Register-RedisEvent: subscribes to channels, patterns and/or shard channels on a pub/sub connection of its own
+    /// (on a cluster, one per node it needs: shard channels on their slot's owner, keyspace notifications on every
+    /// primary) and turns
     /// each message into a PowerShell event with the given source identifier. Without -Action the events queue
     /// for Get-Event/Wait-Event; with -Action the engine runs the action on its own pipeline thread and this
     /// cmdlet emits the event job, as Register-ObjectEvent does. Unregister-Event ends the subscription and
@@ -32,6 +34,14 @@ namespace PSRedis.Cmdlets
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string[]? Pattern { get; set; }
+
+        /// <summary>
+        /// Shard channels to subscribe to (SSUBSCRIBE, Redis 7), published with Publish-RedisMessage -Sharded. On a cluster
+        /// each goes to the node that owns its slot and follows the slot after a failover or migration.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? ShardChannel { get; set; }
 
         /// <summary>The events' source identifier; a new GUID when absent.</summary>
         [Parameter]
@@ -60,9 +70,10 @@ namespace PSRedis.Cmdlets
         {
             List<string> channels = Distinct(Channel);
             List<string> patterns = Distinct(Pattern);
-            if (channels.Count + patterns.Count == 0)
+            List<string> shardChannels = Distinct(ShardChannel);
+            if (channels.Count + patterns.Count + shardChannels.Count == 0)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one -Channel or -Pattern."),
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one -Channel, -Pattern or -ShardChannel."),
                     ErrorIds.NoChannel, ErrorCategory.InvalidArgument, null));
             }
             string id = SourceIdentifier ?? Guid.NewGuid().ToString();
@@ -86,7 +97,7 @@ namespace PSRedis.Cmdlets
             int? maxRetry = MyInvocation.BoundParameters.ContainsKey(nameof(MaxRetry)) ? MaxRetry : (int?)null;
             RedisConnection connection = ResolveConnection();
 
-            var subscription = new RedisSubscription(connection, id, channels, patterns, Events, MessageData, maxRetry, healthCheck);
+            var subscription = new RedisSubscription(connection, id, channels, patterns, shardChannels, Events, MessageData, maxRetry, healthCheck);
             PSEventSubscriber subscriber = Events.SubscribeEvent(subscription, nameof(RedisSubscription.MessageReceived), id, MessageData, Action, false, false);
             subscription.Attach(subscriber);
             PSEventSubscriber? ender = null;
@@ -104,7 +115,7 @@ namespace PSRedis.Cmdlets
                 if (ender != null) events.UnsubscribeEvent(ender);
             };
 
-            WriteVerbose(Describe(channels, patterns) + " on " + connection.Url + " as client " + subscription.ClientName);
+            WriteVerbose(Describe(channels, patterns, shardChannels) + " on " + connection.Url + " as client " + subscription.ClientName);
             TimeSpan wait = connection.Client.Options.SocketTimeout ?? DefaultConfirmationTimeout;
             if (wait < DefaultConfirmationTimeout) wait = DefaultConfirmationTimeout;
             bool confirmed;
@@ -145,11 +156,12 @@ namespace PSRedis.Cmdlets
             return list;
         }
 
-        private static string Describe(List<string> channels, List<string> patterns)
+        private static string Describe(List<string> channels, List<string> patterns, List<string> shardChannels)
         {
-            var parts = new List<string>(2);
+            var parts = new List<string>(3);
             if (channels.Count > 0) parts.Add("SUBSCRIBE " + string.Join(" ", channels));
             if (patterns.Count > 0) parts.Add("PSUBSCRIBE " + string.Join(" ", patterns));
+            if (shardChannels.Count > 0) parts.Add("SSUBSCRIBE " + string.Join(" ", shardChannels));
             return string.Join("; ", parts);
         }
     }

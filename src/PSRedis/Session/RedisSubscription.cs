@@ -11,16 +11,24 @@ namespace PSRedis
 {
     /// <summary>
     /// The data of one pub/sub message as a PowerShell event carries it ($Event.SourceEventArgs): Channel,
-    /// Pattern (for -Pattern subscriptions), Message (UTF-8 text) and MessageBytes (the exact payload).
+    /// Pattern (for -Pattern subscriptions), Message (UTF-8 text), MessageBytes (the exact payload), and Type, which
+    /// tells a -Channel message ("message") from a -Pattern match ("pmessage") and a -ShardChannel message ("smessage").
     /// </summary>
     public sealed class RedisMessageEventArgs : EventArgs
     {
         internal RedisMessageEventArgs(PubSubMessage message)
         {
+            Type = message.Type;
             Channel = message.Channel;
             Pattern = message.Pattern;
             MessageBytes = message.DataBytes ?? new byte[0];
         }
+
+        /// <summary>"message" (a -Channel subscription), "pmessage" (-Pattern) or "smessage" (-ShardChannel, published with SPUBLISH).</summary>
+        public string Type { get; }
+
+        /// <summary>True for a shard channel's message (-ShardChannel, SPUBLISH).</summary>
+        public bool IsSharded => Type == "smessage";
 
         /// <summary>The channel the message was published to (for keyspace notifications: __keyspace@db__:key).</summary>
         public string Channel { get; }
@@ -72,18 +80,20 @@ namespace PSRedis
         private volatile bool _closed;
 
         internal RedisSubscription(RedisConnection connection, string sourceIdentifier, IReadOnlyList<string> channels,
-            IReadOnlyList<string> patterns, PSEventManager events, PSObject? messageData, int? maxRetry, TimeSpan? healthCheckInterval)
+            IReadOnlyList<string> patterns, IReadOnlyList<string> shardChannels, PSEventManager events, PSObject? messageData, int? maxRetry, TimeSpan? healthCheckInterval)
         {
             Connection = connection;
             SourceIdentifier = sourceIdentifier;
             ClientName = ClientNameFor(sourceIdentifier);
             _events = events;
             _messageData = messageData;
-            _unconfirmed = channels.Count + patterns.Count;
+            _unconfirmed = channels.Count + patterns.Count + shardChannels.Count;
             RequestedChannels = channels;
             RequestedPatterns = patterns;
-            // Confirmations are counted here (to know when the server has subscribed) and never become events.
-            PubSub = connection.Client.PubSub(ClientName, ignoreSubscribeMessages: false);
+            RequestedShardChannels = shardChannels;
+            // Confirmations are counted here (to know when the server has subscribed) and never become events. On a
+            // cluster the subscriber routes: shard channels to their slot's owner, keyspace notifications to every primary.
+            PubSub = connection.Client.Subscriber(ClientName, ignoreSubscribeMessages: false);
             PubSub.MaxReconnectAttempts = maxRetry;
             if (healthCheckInterval.HasValue) PubSub.HealthCheckInterval = healthCheckInterval.Value;
             PubSub.MessageReceived += OnMessage;
@@ -107,14 +117,20 @@ namespace PSRedis
         /// <summary>The PSRedis connection whose settings the pub/sub connection copies.</summary>
         public RedisConnection Connection { get; }
 
-        /// <summary>The client's pub/sub session (subscribe to more channels with .PubSub.Subscribe('name')).</summary>
-        public RedisPubSub PubSub { get; }
+        /// <summary>
+        /// The client's pub/sub session (subscribe to more channels with .PubSub.Subscribe('name')): a RedisPubSub on one
+        /// server, a RedisClusterPubSub (one connection per node it needs) on a cluster.
+        /// </summary>
+        public IRedisPubSub PubSub { get; }
 
         /// <summary>The channels subscribed now.</summary>
         public IReadOnlyCollection<string> Channels => PubSub.Channels;
 
         /// <summary>The patterns subscribed now.</summary>
         public IReadOnlyCollection<string> Patterns => PubSub.Patterns;
+
+        /// <summary>The shard channels subscribed now (-ShardChannel, SSUBSCRIBE).</summary>
+        public IReadOnlyCollection<string> ShardChannels => PubSub.ShardChannels;
 
         /// <summary>Published messages received so far.</summary>
         public long MessagesReceived => Interlocked.Read(ref _received);
@@ -125,6 +141,8 @@ namespace PSRedis
         internal IReadOnlyList<string> RequestedChannels { get; }
 
         internal IReadOnlyList<string> RequestedPatterns { get; }
+
+        internal IReadOnlyList<string> RequestedShardChannels { get; }
 
         /// <summary>The source identifier of the events that report a lost connection (one per outage).</summary>
         public string DisconnectedSourceIdentifier => SourceIdentifier + ".Disconnected";
@@ -152,6 +170,7 @@ namespace PSRedis
         {
             if (RequestedChannels.Count > 0) PubSub.Subscribe(ToArray(RequestedChannels));
             if (RequestedPatterns.Count > 0) PubSub.PSubscribe(ToArray(RequestedPatterns));
+            if (RequestedShardChannels.Count > 0) PubSub.SSubscribe(ToArray(RequestedShardChannels));
             PubSub.Start();
             bool confirmed = _confirmed.Wait(confirmationTimeout);
             Exception? failure = _startFailure;
@@ -172,7 +191,7 @@ namespace PSRedis
 
         /// <summary>SourceIdentifier and the subscribed channels and patterns.</summary>
         public override string ToString() =>
-            SourceIdentifier + " (" + string.Join(", ", Combine(Channels, Patterns)) + ")";
+            SourceIdentifier + " (" + string.Join(", ", Combine(Combine(Channels, Patterns), ShardChannels)) + ")";
 
         private void OnMessage(object? sender, PubSubMessageEventArgs e)
         {
@@ -185,9 +204,10 @@ namespace PSRedis
                 // Processed on this thread, so events are queued (or actions scheduled) in the order received.
                 _events.GenerateEvent(SourceIdentifier, this, new object[] { this, args }, _messageData, true, false);
             }
-            else if (message.Type == "subscribe" || message.Type == "psubscribe")
+            else if (message.Type == "subscribe" || message.Type == "psubscribe" || message.Type == "ssubscribe")
             {
-                if (_unconfirmed > 0 && --_unconfirmed == 0 && !_closed) _confirmed.Set();
+                // Interlocked: on a cluster each node's reader confirms its own subscriptions.
+                if (Volatile.Read(ref _unconfirmed) > 0 && Interlocked.Decrement(ref _unconfirmed) == 0 && !_closed) _confirmed.Set();
             }
         }
 

@@ -115,6 +115,42 @@ public sealed class EventCmdletTests : IDisposable
     }
 
     [Fact]
+    public void ShardChannelsOnOneServerUseSsubscribeAndSpublish()
+    {
+        // Redis 7 runs sharded pub/sub on a single server too; channels of different slots share the one connection.
+        string a = _prefix + "shard.a", b = _prefix + "shard.b", plain = _prefix + "shard.plain";
+        PowerShellResult r = Run($$"""
+            Register-RedisEvent -ShardChannel '{{a}}', '{{b}}' -Channel '{{plain}}' -SourceIdentifier shard
+            $sub = @($ExecutionContext.Events.GetEventSubscribers('shard'))[0].SourceObject
+            @($sub.ShardChannels).Count
+            1..3 | ForEach-Object { "a$_" } | Publish-RedisMessage -Channel '{{a}}' -Sharded
+            Publish-RedisMessage -Channel '{{b}}' -Message 'b1' -Sharded -PassThru
+            Publish-RedisMessage -Channel '{{b}}' -Message 'not sharded' -PassThru
+            Publish-RedisMessage -Channel '{{plain}}' -Message 'plain' -PassThru
+            """).ShouldSucceed();
+        // 2 shard channels; SPUBLISH b reached us; PUBLISH to a shard channel reaches no shard subscriber.
+        Assert.Equal(new object[] { 2, 1L, 0L, 1L }, r.Output.Select(o => o.BaseObject));
+        Assert.Equal(5, WaitForEvents("shard", 5));
+        Thread.Sleep(100);
+        r = Run("""
+            @($ExecutionContext.Events.ReceivedEvents).Where({ $_.SourceIdentifier -eq 'shard' }) |
+                ForEach-Object { $_.SourceEventArgs.Type + ' ' + $_.SourceEventArgs.Channel + ' ' + $_.SourceEventArgs.Message + ' ' + $_.SourceEventArgs.IsSharded }
+            """).ShouldSucceed();
+        Assert.Equal(new object[]
+        {
+            $"smessage {a} a1 True", $"smessage {a} a2 True", $"smessage {a} a3 True", $"smessage {b} b1 True", $"message {plain} plain False",
+        }, r.Output.Select(o => o.BaseObject));
+        Run(Unregister("shard")).ShouldSucceed();
+    }
+
+    [Fact]
+    public void RegisterRedisEventWithoutAnyChannelFails()
+    {
+        PowerShellResult r = Run("Register-RedisEvent -SourceIdentifier none");
+        Assert.Contains(r.AllErrors, e => e.Exception.Message.Contains("-ShardChannel", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnregisterEventClosesTheSubscriptionConnection()
     {
         string channel = _prefix + "bye";

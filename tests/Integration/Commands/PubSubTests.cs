@@ -170,6 +170,58 @@ namespace PSRedis.Tests.Integration.Commands
         [Theory]
         [InlineData(2)]
         [InlineData(3)]
+        public void ShardChannelsOfSeveralSlotsConfirmDeliverAndUnsubscribe(int protocol)
+        {
+            RedisPubSub ps = PubSub(protocol);
+            RedisClient publisher = Client();
+            string a = _p + "sa", b = _p + "sb";
+            Assert.NotEqual(ClusterSlot.Of(a), ClusterSlot.Of(b));
+            ps.SSubscribe(a, b);
+            // One SSUBSCRIBE per slot, as a cluster node demands: each confirms its channel.
+            AssertConfirmation(Next(ps), "ssubscribe", a, 1);
+            AssertConfirmation(Next(ps), "ssubscribe", b, 2);
+            Assert.Equal(new[] { a, b }.OrderBy(c => c, StringComparer.Ordinal), ps.ShardChannels.OrderBy(c => c, StringComparer.Ordinal));
+            Assert.True(ps.IsSubscribed);
+            Assert.Equal(1, publisher.SPublish(b, "hello"));
+            PubSubMessage m = Next(ps);
+            Assert.Equal("smessage", m.Type);
+            Assert.Equal(b, m.Channel);
+            Assert.Equal("hello", m.Data);
+            Assert.True(m.IsPublished);
+            ps.SUnsubscribe();
+            PubSubMessage u1 = Next(ps), u2 = Next(ps);
+            Assert.Equal(new[] { "sunsubscribe", "sunsubscribe" }, new[] { u1.Type, u2.Type });
+            Assert.Empty(ps.ShardChannels);
+            Assert.False(ps.IsSubscribed);
+            Assert.Equal(0, publisher.SPublish(b, "gone"));
+        }
+
+        [Fact]
+        public void ShardChannelsAreRestoredAfterALostConnection()
+        {
+            string name = "psredis-test-shard-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            RedisPubSub ps = Client().PubSub(name, ignoreSubscribeMessages: true);
+            _cleanup.Add(ps);
+            RedisClient admin = Client();
+            string a = _p + "ra", b = _p + "rb";
+            var reconnected = new ManualResetEventSlim();
+            var got = new ConcurrentQueue<PubSubMessage>();
+            ps.Reconnected += (_, _) => reconnected.Set();
+            ps.MessageReceived += (_, e) => got.Enqueue(e.Message);
+            ps.Start();
+            ps.SSubscribe(a, b);
+            Eventually(() => admin.SPublish(a, "x") == 1, "the first subscription");
+            admin.ExecuteCommand("CLIENT", "KILL", "ID", Field(ClientLine(admin, name)!, "id")); // ours only: the server is shared
+            Assert.True(reconnected.Wait(Wait), "reconnected");
+            Assert.Equal(1, admin.SPublish(a, "after a"));
+            Assert.Equal(1, admin.SPublish(b, "after b"));
+            Eventually(() => got.Any(m => m.Data == "after b"), "messages after the reconnect");
+            Assert.Contains(got, m => m.Data == "after a" && m.Type == "smessage");
+        }
+
+        [Theory]
+        [InlineData(2)]
+        [InlineData(3)]
         public void PatternMessagesCarryThePattern(int protocol)
         {
             RedisClient publisher = Client(protocol);
