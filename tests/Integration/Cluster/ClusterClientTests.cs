@@ -242,6 +242,27 @@ public sealed class ClusterTopologyChangeTests
     }
 
     [Fact]
+    public void APipelineWithAStaleSlotMapFollowsMovedForEachCommand()
+    {
+        using ClusterGroup group = ClusterGroup.Start();
+        using RedisCluster cluster = RedisCluster.FromUrl(group.SeedUrl);
+        string[] keys = Enumerable.Range(0, 50).Select(i => "{pipe}:" + i).ToArray();
+        foreach (string key in keys) cluster.Set(key, "v");
+        int slot = ClusterSlot.Of("{pipe}");
+        int from = group.SlotOwnerPort(slot);
+        int to = group.Primaries.First(p => p.Port != from).Port;
+        group.MigrateSlot(slot, to); // the client's map still names the old owner
+
+        using RedisPipeline pipe = cluster.Pipeline(transaction: false);
+        foreach (string key in keys) pipe.Incr(key + ":n");
+        foreach (string key in keys) pipe.Get(key);
+        IList<object?> results = pipe.Execute();
+        Assert.All(results.Take(keys.Length), r => Assert.Equal(1L, r)); // each INCR ran exactly once, on the new owner
+        Assert.All(results.Skip(keys.Length), r => Assert.Equal("v", r));
+        Assert.Equal(to, cluster.SlotMap.ShardFor(slot)!.Primary.Port);
+    }
+
+    [Fact]
     public void KeysOfASlotHalfWayThroughAMigrationAreReachedWithAsk()
     {
         using ClusterGroup group = ClusterGroup.Start();

@@ -104,6 +104,28 @@ public sealed class ClusterCmdletTests : IDisposable
     }
 
     [Fact]
+    public void TheRemainingDataCmdletsWorkAgainstTheCluster()
+    {
+        PowerShellResult r = _ps.Run("""
+            Connect-Redis -Url $Url -Name data2 | Out-Null
+            Set-RedisHash -Key "${P}h" -Value @{ a = 1; b = 2; c = 3 }
+            Remove-RedisHashField -Key "${P}h" -Field a, b -PassThru
+            Add-RedisSetMember -Key "${P}s" -Member x, y, z
+            Remove-RedisSetMember -Key "${P}s" -Member x -PassThru
+            Add-RedisSortedSetMember -Key "${P}z" -Mapping @{ a = 1; b = 2; c = 3 }
+            Remove-RedisSortedSetMember -Key "${P}z" -MinScore 2 -MaxScore 3 -PassThru
+            $id = Add-RedisStreamEntry -Key "${P}x" -Fields @{ job = 1 }
+            Read-RedisStream -Key "${P}x" -Group g -Consumer c1 -CreateGroup | Confirm-RedisStreamEntry -PassThru
+            Use-RedisLock -Name "${P}lock" -Timeout 10 -ScriptBlock { 'locked work' }
+            Invoke-RedisCommand HLEN "${P}h"
+            @(Get-RedisKey -Match "${P}*" -Type zset).Count
+            Step-RedisCounter -Key "${P}n" -By 2 -Decrement
+            """, Vars()).ShouldSucceed();
+        object?[] o = r.Output.Select(x => x?.BaseObject).ToArray();
+        Assert.Equal(new object?[] { 2L, 1L, 2L, 1L, "locked work", 1L, 1, -2L }, o);
+    }
+
+    [Fact]
     public void ScanAndDeleteTakesExactlyTheMatchingKeysOfEveryShard()
     {
         using RedisCluster direct = RedisCluster.FromUrl(_group.SeedUrl);
