@@ -131,9 +131,9 @@ namespace PSRedis.Protocol
             return busy | ClusterRedirect.TryParse(message, answeringHost, out redirect);
         }
 
+        // IsTransient already leaves out wrong credentials, a full pool and commands in doubt.
         private bool IsLostNode(RedisException error) =>
-            !_stopRequested && (error is RedisConnectionException || error is RedisTimeoutException) && !(error is RedisAuthenticationException)
-            && !(error is RedisPoolExhaustedException) && RetryPolicy.IsTransient(error, _cluster.Options);
+            !_stopRequested && (error is RedisConnectionException || error is RedisTimeoutException) && RetryPolicy.IsTransient(error, _cluster.Options);
 
         /// <summary>A node pipeline whose connection was lost: its waiting commands are sent on their own, through the cluster.</summary>
         private void Abandon(RedisPipeline part)

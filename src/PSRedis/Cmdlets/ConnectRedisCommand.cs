@@ -165,9 +165,7 @@ namespace PSRedis.Cmdlets
             // wait for a free connection instead of failing at once.
             RedisSentinel? manager = sentinel?.CreateSentinel();
             RedisClient client = manager != null ? manager.MasterFor(sentinel!.ServiceName, waitForConnection: options.MaxConnections.HasValue)
-                : options.MaxConnections.HasValue
-                ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true)
-                : new RedisClient(options);
+                : NewClient(options);
             bool connected = false;
             try
             {
@@ -216,6 +214,10 @@ namespace PSRedis.Cmdlets
             if (PassThru) WriteObject(connection);
         }
 
+        /// <summary>A client for one server: with a size limit, a pool whose callers wait for a free connection.</summary>
+        private static RedisClient NewClient(ConnectionOptions options) =>
+            options.MaxConnections.HasValue ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true) : new RedisClient(options);
+
         private string? FirstUrl => Url != null && Url.Length > 0 ? Url[0] : null;
 
         /// <summary>
@@ -238,7 +240,7 @@ namespace PSRedis.Cmdlets
                     WriteVerbose(options.Endpoint + " did not answer; trying the seed node " + host + ":" + port.ToString(CultureInfo.InvariantCulture) + ".");
                     options.Host = host;
                     options.Port = port;
-                    RedisClient next = options.MaxConnections.HasValue ? new RedisClient(new BlockingConnectionPool(options), ownsPool: true) : new RedisClient(options);
+                    RedisClient next = NewClient(options);
                     try
                     {
                         next.Ping();

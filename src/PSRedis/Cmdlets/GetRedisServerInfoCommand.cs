@@ -39,13 +39,13 @@ namespace PSRedis.Cmdlets
                 EachNode(connection, cluster, sections);
                 return;
             }
-            if (Node != null && !Node.Any(n => Matches(n, connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture))))
+            string node = connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture);
+            if (Node != null && !Node.Any(n => Matches(n, node)))
             {
-                WriteError(new ErrorRecord(new ArgumentException("-Node picks nodes of a cluster; " + connection.Name + " is one server, " + connection.Host + ":"
-                    + connection.Port.ToString(CultureInfo.InvariantCulture) + "."), ErrorIds.NodeNotFound, ErrorCategory.ObjectNotFound, string.Join(",", Node)));
+                WriteError(new ErrorRecord(new ArgumentException("-Node picks nodes of a cluster; " + connection.Name + " is one server, " + node + "."),
+                    ErrorIds.NodeNotFound, ErrorCategory.ObjectNotFound, string.Join(",", Node)));
                 return;
             }
-            string node = connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture);
             foreach (string? section in sections)
             {
                 WriteVerbose("INFO" + (section != null ? " " + section : string.Empty) + " on " + connection.Url);
