@@ -24,6 +24,7 @@ public static class Jobs
     public const string CmdletsEvents = "cmdlets-events";
     public const string CmdletsScanGet = "cmdlets-scan-get";
     public const string SeScanGet = "se-scan-get";
+    public const string FloorPipeline = "floor-pipeline";
 
     /// <summary>Child entry point: runs one job and prints "RESULT seconds peakBytes count".</summary>
     public static int RunChild(string job, string host, int port, string pattern, string modulePath, TextWriter output)
@@ -66,6 +67,10 @@ public static class Jobs
             case CmdletsScanDelete:
                 return Hosted(modulePath, host, port,
                     "(Get-RedisKey -Match $Pattern | Remove-RedisKey -PassThru).Removed");
+            case FloorPipeline:
+                // As many objects as the job removes, through cmdlets that do nothing else (see FloorCmdlets).
+                return Hosted(modulePath, host, port, "Get-BenchFloorKey " + int.Parse(pattern, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + " | Remove-BenchFloorKey",
+                    setup: "Import-Module -Assembly ([PSRedis.Bench.FloorKey].Assembly)");
             case CmdletsScanOnly:
                 return Hosted(modulePath, host, port, "Get-RedisKey -Match $Pattern | Out-Null; -1");
             case CmdletsEvents:
@@ -75,9 +80,10 @@ public static class Jobs
             default: throw new ArgumentException("Unknown job " + job);
         }
 
-        (double, long) Hosted(string modulePath, string host, int port, string script)
+        (double, long) Hosted(string modulePath, string host, int port, string script, string? setup = null)
         {
             using Runspace runspace = OpenRunspace(modulePath, host, port);
+            if (setup != null) Invoke(runspace, setup, new());
             if (warmUp) Invoke(runspace, script, new() { ["Pattern"] = "warm:*" });
             var clock = Stopwatch.StartNew();
             Collection<PSObject> result = Invoke(runspace, script, new() { ["Pattern"] = pattern });

@@ -320,6 +320,8 @@ public static class BenchProgram
                 new("StackExchange.Redis Keys(pageSize: 1000) + KeyDelete(1,000 keys)", () => Jobs.InChild(Jobs.SeScanDelete, _host, _port, "cache:*", modulePath, inProcess), isReference: true),
                 new("PSRedis cmdlets: Get-RedisKey -Match 'cache:*' | Remove-RedisKey", () => Jobs.InChild(Jobs.CmdletsScanDelete, _host, _port, "cache:*", modulePath, inProcess)),
                 new("PSRedis cmdlets: Get-RedisKey alone (diagnostic, no delete)", () => Jobs.InChild(Jobs.CmdletsScanOnly, _host, _port, "cache:*", modulePath, inProcess)),
+                // The engine's own cost of the pipeline's shape (see FloorCmdlets): no cmdlet pipeline of this many objects is faster.
+                new("PowerShell floor: compiled no-op cmdlets of the same shape, same object count, no Redis (diagnostic)", () => Jobs.InChild(Jobs.FloorPipeline, _host, _port, perPrefix.ToString(CultureInfo.InvariantCulture), modulePath, inProcess)),
                 // Steady state: each job ran once on 20,000 keys of its own in the same process first.
                 new(seDeleteWarm, () => Jobs.InChild(Jobs.SeScanDelete + Jobs.WarmSuffix, _host, _port, "cache:*", modulePath, inProcess)),
                 new(cmdletsDeleteWarm, () => Jobs.InChild(Jobs.CmdletsScanDelete + Jobs.WarmSuffix, _host, _port, "cache:*", modulePath, inProcess)),

@@ -10,8 +10,8 @@ namespace PSRedis.Cmdlets
 {
     /// <summary>
     /// Remove-RedisKey: deletes keys with UNLINK, -BatchSize keys per command, through the cmdlet's command queue with a
-    /// window of one command: batch n travels while PowerShell binds the keys of batch n+1, and its reply is read when
-    /// batch n+1 is sent. Memory stays at two batches whatever the key count.
+    /// window of <see cref="UnlinksInFlight"/> commands: batches travel while PowerShell binds the keys of the next one, and
+    /// a batch's reply is read once that many newer batches were sent. Memory stays at a few batches whatever the key count.
     /// </summary>
     // Only -InputObject takes pipeline input, by value, as a PSObject; the cmdlet reads Key and Connection itself.
     // PowerShell binds every piped object anew, trying each pipeline parameter of each valid parameter set by value
@@ -127,8 +127,10 @@ namespace PSRedis.Cmdlets
             _connection = connection;
         }
 
-        // One UNLINK in flight while the next batch is gathered.
-        private protected override int CommandWindow => 1;
+        // With one UNLINK in flight the pipeline thread waited for its reply whenever the server was busy with the SCAN
+        // that feeds this very pipeline; a few in flight let the server take them when it can.
+        private const int UnlinksInFlight = 4;
+        private protected override int CommandWindow => UnlinksInFlight;
 
         protected override void EndProcessing()
         {
