@@ -339,6 +339,29 @@ namespace PSRedis.Tests.Integration.Commands
             Assert.Equal("client|info", info["cmd"]);
         }
 
+        [Theory]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void APipelineParsesTheNewerRepliesAsTheClientDoes(int protocol)
+        {
+            RedisClient c = Client(protocol);
+            string z = Scores(c, "pipe:z" + protocol, ("a", 1), ("b", 2));
+            string l = _p + "pipe:l" + protocol;
+            c.RPush(l, "x", "y", "x");
+            using RedisPipeline pipe = c.Pipeline(transaction: protocol == 3);
+            pipe.ZMScore(z, "b", "nope");
+            pipe.LPos(l, "x", count: 0);
+            pipe.ZMPop(new[] { z }, SortedSetPopOrder.Max);
+            pipe.LMove(l, l + ":2");
+            pipe.GetDel(l + ":none");
+            IList<object?> results = pipe.Execute();
+            Assert.Equal(new double?[] { 2, null }, (IList<double?>)results[0]!);
+            Assert.Equal(new long[] { 0, 2 }, (IList<long>)results[1]!);
+            Assert.Equal(new[] { new SortedSetEntry("b", 2) }, ((SortedSetMPopResult)results[2]!).Entries);
+            Assert.Equal("x", results[3]);
+            Assert.Null(results[4]);
+        }
+
         // ---- Redis 7.0 ----
 
         [Theory]
