@@ -35,7 +35,8 @@ namespace PSRedis.Protocol
         Freq,
     }
 
-    // Key family: DEL, UNLINK, EXISTS, TYPE, expiry, RENAME, SCAN, KEYS, RANDOMKEY, TOUCH, MOVE, DUMP/RESTORE, MIGRATE, OBJECT, SORT.
+    // Key family: DEL, UNLINK, EXISTS, TYPE, expiry (with 7.0's NX/XX/GT/LT, EXPIRETIME, PEXPIRETIME), RENAME, SCAN, KEYS,
+    // RANDOMKEY, TOUCH, MOVE, DUMP/RESTORE, MIGRATE, OBJECT, SORT, SORT_RO, COPY.
     public abstract partial class RedisCommands
     {
         /// <summary>DEL: how many of the keys existed and were removed (redis-py delete).</summary>
