@@ -123,6 +123,57 @@ namespace PSRedis.Tests.Integration
             Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
         }
 
+        [Fact]
+        public void EveryCommandBeyondTheReferenceNamesAVersionAMemberAndATestThatExist()
+        {
+            string[] lines = File.ReadAllLines(Path.Combine(RepoRoot(), "docs", "redis-py-coverage.md"));
+            int start = Array.FindIndex(lines, l => l.StartsWith("## Commands beyond the reference", StringComparison.Ordinal));
+            Assert.True(start >= 0, "docs/redis-py-coverage.md has no section 'Commands beyond the reference'.");
+            var beyondRow = new Regex(@"^\|\s*(?<command>[A-Z][^|`]*?)\s*\|\s*(?<member>[^|]+?)\s*\|\s*(?<version>[^|]+?)\s*\|\s*(?<test>[^|]+?)\s*\|\s*$");
+            Assembly client = typeof(RedisClient).Assembly;
+            var types = client.GetExportedTypes().GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First());
+            List<string> sources = TestSources();
+            var problems = new List<string>();
+            int rows = 0;
+            for (int i = start + 1; i < lines.Length && !lines[i].StartsWith("## ", StringComparison.Ordinal); i++)
+            {
+                Match m = beyondRow.Match(lines[i]);
+                if (!m.Success) continue;
+                rows++;
+                string command = m.Groups["command"].Value;
+                if (!Regex.IsMatch(m.Groups["version"].Value, @"^\d+\.\d+(\.\d+)?$")) problems.Add(command + ": version '" + m.Groups["version"].Value + "' is not like 6.2");
+                foreach (string reference in References(m.Groups["member"].Value))
+                {
+                    string[] parts = reference.Split('.');
+                    if (!types.TryGetValue(parts[0], out Type? type)) problems.Add(command + ": no public type " + parts[0]);
+                    else if (parts.Length > 1 && !HasMember(type, parts[1])) problems.Add(command + ": " + parts[0] + " has no public member " + parts[1]);
+                }
+                foreach (string reference in References(m.Groups["test"].Value))
+                {
+                    if (!TestExists(sources, reference)) problems.Add(command + ": no test " + reference);
+                }
+            }
+            Assert.True(rows > 0, "The section 'Commands beyond the reference' has no rows.");
+            Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        }
+
+        private static List<string> TestSources()
+        {
+            string testsRoot = Path.Combine(RepoRoot(), "tests");
+            return Directory.GetFiles(testsRoot, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
+                .Select(File.ReadAllText).ToList();
+        }
+
+        private static bool TestExists(List<string> sources, string reference)
+        {
+            string[] parts = reference.Split('.');
+            if (parts.Length != 2) return false;
+            var method = new Regex(@"public\s+(async\s+)?(void|Task)\s+" + Regex.Escape(parts[1]) + @"\s*\(");
+            return sources.Any(s => Regex.IsMatch(s, @"\bclass\s+" + Regex.Escape(parts[0]) + @"\b")
+                && (s.Contains("[Fact") || s.Contains("[Theory")) && method.IsMatch(s));
+        }
+
         /// <summary>The names in a cell: `quoted` ones, or else the plain words (Type.Member), separated by commas or spaces.</summary>
         private static IEnumerable<string> References(string cell)
         {

@@ -35,7 +35,8 @@ namespace PSRedis.Protocol
         Freq,
     }
 
-    // Key family: DEL, UNLINK, EXISTS, TYPE, expiry, RENAME, SCAN, KEYS, RANDOMKEY, TOUCH, MOVE, DUMP/RESTORE, MIGRATE, OBJECT, SORT.
+    // Key family: DEL, UNLINK, EXISTS, TYPE, expiry (with 7.0's NX/XX/GT/LT, EXPIRETIME, PEXPIRETIME), RENAME, SCAN, KEYS,
+    // RANDOMKEY, TOUCH, MOVE, DUMP/RESTORE, MIGRATE, OBJECT, SORT, SORT_RO, COPY.
     public abstract partial class RedisCommands
     {
         /// <summary>DEL: how many of the keys existed and were removed (redis-py delete).</summary>
@@ -50,21 +51,73 @@ namespace PSRedis.Protocol
         /// <summary>TYPE: "string", "list", "set", "zset", "hash", "stream", or "none" for a missing key.</summary>
         public string Type(string key) => Run(new object?[] { "TYPE", key }, r => r.AsString() ?? "none");
 
-        /// <summary>EXPIRE with a duration in whole seconds; false when the key does not exist.</summary>
-        public bool Expire(string key, TimeSpan time) =>
-            Run(new object?[] { "EXPIRE", key, Args.WholeSeconds(time, "time") }, Reply.IsOne);
+        /// <summary>
+        /// EXPIRE with a duration in whole seconds; false when the key does not exist or a condition (Redis 7.0+)
+        /// stopped it: <paramref name="nx"/> only when it has no expiry, <paramref name="xx"/> only when it has one,
+        /// <paramref name="gt"/>/<paramref name="lt"/> only when the new expiry is later/earlier than the current one.
+        /// </summary>
+        public bool Expire(string key, TimeSpan time, bool nx = false, bool xx = false, bool gt = false, bool lt = false) =>
+            Run(ExpireArgs("EXPIRE", key, Args.WholeSeconds(time, "time"), nx, xx, gt, lt), Reply.IsOne);
 
-        /// <summary>PEXPIRE with a duration in milliseconds.</summary>
-        public bool PExpire(string key, TimeSpan time) =>
-            Run(new object?[] { "PEXPIRE", key, Args.WholeMilliseconds(time, "time") }, Reply.IsOne);
+        /// <summary>PEXPIRE with a duration in milliseconds; the conditions as <see cref="Expire"/>.</summary>
+        public bool PExpire(string key, TimeSpan time, bool nx = false, bool xx = false, bool gt = false, bool lt = false) =>
+            Run(ExpireArgs("PEXPIRE", key, Args.WholeMilliseconds(time, "time"), nx, xx, gt, lt), Reply.IsOne);
 
-        /// <summary>EXPIREAT: the key expires at <paramref name="when"/> (whole seconds).</summary>
-        public bool ExpireAt(string key, DateTimeOffset when) =>
-            Run(new object?[] { "EXPIREAT", key, when.ToUnixTimeSeconds() }, Reply.IsOne);
+        /// <summary>EXPIREAT: the key expires at <paramref name="when"/> (whole seconds); the conditions as <see cref="Expire"/>.</summary>
+        public bool ExpireAt(string key, DateTimeOffset when, bool nx = false, bool xx = false, bool gt = false, bool lt = false) =>
+            Run(ExpireArgs("EXPIREAT", key, when.ToUnixTimeSeconds(), nx, xx, gt, lt), Reply.IsOne);
 
-        /// <summary>PEXPIREAT: the key expires at <paramref name="when"/> (milliseconds).</summary>
-        public bool PExpireAt(string key, DateTimeOffset when) =>
-            Run(new object?[] { "PEXPIREAT", key, when.ToUnixTimeMilliseconds() }, Reply.IsOne);
+        /// <summary>PEXPIREAT: the key expires at <paramref name="when"/> (milliseconds); the conditions as <see cref="Expire"/>.</summary>
+        public bool PExpireAt(string key, DateTimeOffset when, bool nx = false, bool xx = false, bool gt = false, bool lt = false) =>
+            Run(ExpireArgs("PEXPIREAT", key, when.ToUnixTimeMilliseconds(), nx, xx, gt, lt), Reply.IsOne);
+
+        /// <summary>EXPIRETIME (Redis 7.0+): the absolute Unix time in seconds at which the key expires; -1 without an expiry, -2 for a missing key.</summary>
+        public long ExpireTime(string key) => Run(new object?[] { "EXPIRETIME", key }, Reply.Integer);
+
+        /// <summary>PEXPIRETIME (Redis 7.0+): as <see cref="ExpireTime"/> in milliseconds.</summary>
+        public long PExpireTime(string key) => Run(new object?[] { "PEXPIRETIME", key }, Reply.Integer);
+
+        internal static object?[] ExpireArgs(string command, string key, long time, bool nx, bool xx, bool gt, bool lt)
+        {
+            int conditions = (nx ? 1 : 0) + (xx ? 1 : 0) + (gt ? 1 : 0) + (lt ? 1 : 0);
+            if (conditions == 0) return new object?[] { command, key, time };
+            // The server takes XX with GT or LT, but NX with nothing else, and not GT with LT.
+            if (nx && conditions > 1) throw new RedisDataException(command + ": nx cannot be combined with xx, gt or lt.");
+            if (gt && lt) throw new RedisDataException(command + ": gt and lt are mutually exclusive.");
+            var args = new List<object?>(5) { command, key, time };
+            if (nx) args.Add("NX");
+            if (xx) args.Add("XX");
+            if (gt) args.Add("GT");
+            if (lt) args.Add("LT");
+            return args.ToArray();
+        }
+
+        /// <summary>
+        /// COPY (Redis 6.2+): copies <paramref name="source"/> to <paramref name="destination"/>, in database
+        /// <paramref name="destinationDb"/> when given; <paramref name="replace"/> overwrites an existing destination.
+        /// False when nothing was copied (no source, or the destination exists without <paramref name="replace"/>).
+        /// </summary>
+        public bool Copy(string source, string destination, int? destinationDb = null, bool replace = false)
+        {
+            var args = new List<object?>(6) { "COPY", source, destination };
+            if (destinationDb.HasValue)
+            {
+                if (destinationDb.Value < 0) throw new RedisDataException("COPY: destinationDb cannot be negative.");
+                args.Add("DB");
+                args.Add(destinationDb.Value);
+            }
+            if (replace) args.Add("REPLACE");
+            return Run(args, Reply.IsOne);
+        }
+
+        /// <summary>SORT_RO (Redis 7.0+): the read-only SORT (no STORE), which replicas serve; options as <see cref="Sort"/>.</summary>
+        public IList<string?> SortRo(string key, long? start = null, long? num = null, string? by = null,
+            IReadOnlyList<string>? get = null, bool desc = false, bool alpha = false)
+        {
+            List<object?> args = BuildSort(key, start, num, by, get, desc, alpha, store: null);
+            args[0] = "SORT_RO";
+            return Run(args, Reply.StringList);
+        }
 
         /// <summary>TTL in seconds; -1 when the key has no expiry, -2 when it does not exist (as redis-py returns it).</summary>
         public long Ttl(string key) => Run(new object?[] { "TTL", key }, Reply.Integer);

@@ -208,6 +208,60 @@ public sealed class ClusterClientTests
     }
 
     [Fact]
+    public void NewerMultiKeyCommandsRouteByTheirKeysAndRefuseCrossSlotOnes()
+    {
+        using RedisCluster cluster = Connect();
+        string p = Prefix();
+        string t = "{" + p + "}";
+        cluster.RPush(t + "l1", "a", "b");
+        Assert.Equal("a", cluster.LMove(t + "l1", t + "l2"));
+        Assert.True(cluster.Copy(t + "l2", t + "l3"));
+        Assert.Equal(new[] { "a" }, cluster.LRange(t + "l3", 0, -1));
+        ListMPopResult? popped = cluster.LMPop(new[] { t + "none", t + "l1" }, ListSide.Right);
+        Assert.Equal(t + "l1", popped!.Key);
+        cluster.ZAdd(t + "z1", new Dictionary<string, double> { ["x"] = 1, ["y"] = 2 });
+        cluster.ZAdd(t + "z2", new Dictionary<string, double> { ["y"] = 5 });
+        Assert.Equal(1, cluster.ZDiffStore(t + "z3", t + "z1", t + "z2"));
+        Assert.Equal(1, cluster.ZRangeStore(t + "z4", t + "z1", "(1", "+inf", ZRangeBy.Score));
+        Assert.Equal(1, cluster.ZInterCard(new[] { t + "z1", t + "z2" }));
+        cluster.Set(t + "s1", "ohmytext");
+        cluster.Set(t + "s2", "mynewtext");
+        Assert.Equal("mytext", cluster.Lcs(t + "s1", t + "s2"));
+
+        Assert.Throws<RedisClusterCrossSlotException>(() => cluster.LMove(p + "a", p + "b"));
+        Assert.Throws<RedisClusterCrossSlotException>(() => cluster.ZDiffStore(p + "d", p + "a", p + "b"));
+        Assert.Throws<RedisClusterCrossSlotException>(() => cluster.LMPop(new[] { p + "a", p + "b" }, ListSide.Left));
+
+        // Single-key newer commands reach whichever shard holds each key.
+        for (int i = 0; i < 30; i++) cluster.Set(p + i, "v" + i);
+        for (int i = 0; i < 30; i++) Assert.Equal("v" + i, cluster.GetDel(p + i));
+        Assert.Equal(0, cluster.Exists(Enumerable.Range(0, 30).Select(i => p + i).ToArray()));
+    }
+
+    [Fact]
+    public void AFunctionLibraryIsLoadedOnEveryPrimaryAndCalledWhereItsKeyIs()
+    {
+        using RedisCluster cluster = Connect();
+        string p = Prefix();
+        string lib = "cl" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(lib, cluster.FunctionLoad("#!lua name=" + lib + "\nredis.register_function('" + lib + "_get', function(keys) return redis.call('GET', keys[1]) end)"));
+        try
+        {
+            Assert.All(cluster.Primaries, n => Assert.Single(cluster.NodeClient(n).FunctionList(lib)));
+            for (int i = 0; i < 20; i++)
+            {
+                cluster.Set(p + i, "v" + i);
+                Assert.Equal("v" + i, cluster.FCall(lib + "_get", new[] { p + i }));
+            }
+        }
+        finally
+        {
+            Assert.True(cluster.FunctionDelete(lib));
+        }
+        Assert.All(cluster.Primaries, n => Assert.Empty(cluster.NodeClient(n).FunctionList(lib)));
+    }
+
+    [Fact]
     public void KeylessCommandsGoToEveryPrimaryWhereTheyMust()
     {
         using RedisCluster cluster = Connect();
