@@ -14,6 +14,7 @@
         'PSRedis.Collections.Format.ps1xml'
         'PSRedis.SortedSetsStreams.Format.ps1xml'
         'PSRedis.Events.Format.ps1xml'
+        'PSRedis.Admin.Format.ps1xml'
     )
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
@@ -53,6 +54,15 @@
         'Register-RedisEvent'
         'Invoke-RedisScript'
         'Use-RedisLock'
+        'Measure-RedisLatency'
+        'Get-RedisSlowLog'
+        'Clear-RedisSlowLog'
+        'Get-RedisClient'
+        'Stop-RedisClient'
+        'Get-RedisConfig'
+        'Set-RedisConfig'
+        'Save-RedisDatabase'
+        'Wait-RedisKey'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
