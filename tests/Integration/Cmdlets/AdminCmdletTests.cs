@@ -373,4 +373,24 @@ public sealed class AdminCmdletTests : IClassFixture<AdminServerFixture>, IDispo
 
         _ps.AssertStopsWhileRunning($"Wait-RedisKey -Key '{_prefix}never' -Timeout 60", TimeSpan.FromMilliseconds(400));
     }
+
+    [Fact]
+    public void ReadCmdletsGiveTheSameObjectsInsideABatchAndWaitingCmdletsRefuseOne()
+    {
+        PowerShellResult r = Run("""
+            function Show($items) { ($items | ForEach-Object { $_.GetType().Name + ':' + $_.Node + ':' + $_.Name + '=' + $_.Value }) -join ',' }
+            Show (Get-RedisConfig -Name 'slowlog-*', 'maxmemory')
+            Show (Invoke-RedisPipeline { Get-RedisConfig -Name 'slowlog-*', 'maxmemory' })
+            @(Invoke-RedisPipeline { Get-RedisClient; Get-RedisSlowLog -Count 1 } | Where-Object { $_ -is [PSRedis.RedisClientInfo] }).Count -gt 0
+            """).ShouldSucceed();
+        Assert.Equal(r.Output[0].BaseObject, r.Output[1].BaseObject);
+        Assert.Contains("RedisConfigEntry:" + Node + ":maxmemory=", (string)r.Output[0].BaseObject, StringComparison.Ordinal);
+        Assert.Equal(true, r.Output[2].BaseObject);
+
+        foreach (string call in new[] { "Wait-RedisKey -Key x -Timeout 1", "Save-RedisDatabase", "Stop-RedisClient -Id 1 -Force" })
+        {
+            r = Run("Invoke-RedisPipeline { " + call + " }");
+            Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.NotBatchable", StringComparison.Ordinal));
+        }
+    }
 }
