@@ -31,6 +31,8 @@ namespace PSRedis.Cmdlets
             string name = Name!;
             string value = Value ?? string.Empty;
             bool secret = RedisConfigEntry.IsSecret(name);
+            // $Error[n].InvocationInfo.BoundParameters keeps what was bound: only the mask stays there for a password.
+            if (secret && MyInvocation.BoundParameters.ContainsKey(nameof(Value))) MyInvocation.BoundParameters[nameof(Value)] = RedisConfigEntry.Mask;
             if (secret && value == RedisConfigEntry.Mask)
             {
                 WriteError(new ErrorRecord(new ArgumentException("The value of '" + name + "' is the mask Get-RedisConfig shows for passwords, "

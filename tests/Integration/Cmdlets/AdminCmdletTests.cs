@@ -261,6 +261,11 @@ public sealed class AdminCmdletTests : IClassFixture<AdminServerFixture>, IDispo
             ErrorRecord error = Assert.Single(r.Errors);
             Assert.StartsWith("PSRedis.MaskedValue", error.FullyQualifiedErrorId, StringComparison.Ordinal);
             Assert.Equal(secret, _client.ConfigGet("masterauth")["masterauth"]);
+
+            // A CONFIG SET the server refuses (an unknown setting whose name has 'pass'): the error and $Error never hold the password.
+            r = Run($"Set-RedisConfig -Name no-such-pass -Value '{secret}'; $Error[0].InvocationInfo.BoundParameters['Value']; $Error[0].ToString()");
+            Assert.Single(r.Errors);
+            Assert.DoesNotContain(r.Output, o => o?.BaseObject is string text && text.Contains(secret, StringComparison.Ordinal));
         }
         finally
         {
