@@ -12,9 +12,11 @@ namespace PSRedis
     /// </summary>
     internal static class ServerNodes
     {
-        /// <summary>host:port of a one-server connection.</summary>
+        /// <summary>host:port of a one-server connection, or its unix socket's path.</summary>
         public static string Endpoint(RedisConnection connection) =>
-            connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture);
+            connection.Client.Options.UnixSocketPath is string socket && connection.Host == socket
+                ? socket
+                : connection.Host + ":" + connection.Port.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>Each server with the client that talks to it alone; <paramref name="primariesOnly"/> skips a cluster's replicas.</summary>
         public static IReadOnlyList<(string Node, RedisClientBase Client)> Each(RedisConnection connection, bool primariesOnly = false)
