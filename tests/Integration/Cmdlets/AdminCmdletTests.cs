@@ -174,6 +174,20 @@ public sealed class AdminCmdletTests : IClassFixture<AdminServerFixture>, IDispo
     }
 
     [Fact]
+    public void StopRedisClientByAddressStopsThatClient()
+    {
+        string name = "byaddr-" + Guid.NewGuid().ToString("N")[..6];
+        using RedisClient victim = RedisClient.FromUrl(_server.Url + "?client_name=" + name);
+        victim.Ping();
+        string address = _client.ClientList().Single(c => c["name"] == name)["addr"];
+        PowerShellResult r = Run($"Stop-RedisClient -Address '{address}' -Force -PassThru; @(Get-RedisClient -Name 'BYADDR-*').Count").ShouldSucceed();
+        dynamic stopped = Is("RedisClientStopResult", r.Output[0].BaseObject);
+        Assert.Equal("ADDR " + address, (string)stopped.Filter);
+        Assert.Equal(1L, (long)stopped.Stopped);
+        Assert.Equal(0, r.Output[1].BaseObject);
+    }
+
+    [Fact]
     public void StopRedisClientByUserStopsEveryConnectionOfThatUser()
     {
         string user = "rep" + Guid.NewGuid().ToString("N")[..6];
