@@ -14,6 +14,7 @@
         'PSRedis.Collections.Format.ps1xml'
         'PSRedis.SortedSetsStreams.Format.ps1xml'
         'PSRedis.Events.Format.ps1xml'
+        'PSRedis.Admin.Format.ps1xml'
     )
     TypesToProcess       = @('PSRedis.Types.ps1xml')
     CmdletsToExport      = @(
@@ -53,6 +54,15 @@
         'Register-RedisEvent'
         'Invoke-RedisScript'
         'Use-RedisLock'
+        'Measure-RedisLatency'
+        'Get-RedisSlowLog'
+        'Clear-RedisSlowLog'
+        'Get-RedisClient'
+        'Stop-RedisClient'
+        'Get-RedisConfig'
+        'Set-RedisConfig'
+        'Save-RedisDatabase'
+        'Wait-RedisKey'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -64,8 +74,9 @@
             LicenseUri   = 'https://github.com/PSRedis/PSRedis/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- 36 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
-  locks, pipelines and transactions, over a compiled client with redis-py's feature set (no dependencies).
+- 45 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
+  locks, pipelines and transactions, and ops tools (latency, slow log, clients, config, background saves,
+  waiting for a key), over a compiled client with redis-py's feature set (no dependencies).
 - Every cmdlet writes the same output inside Invoke-RedisPipeline/-Transaction as outside.
 - Ctrl+C ends blocking waits within about a second; a stopped connection is never reused.
 - Only Disconnect-Redis closes a connection; the most recently used one becomes the default.

@@ -61,7 +61,8 @@ BeforeAll {
 
     $script:TlsPort = Get-FreeTcpPort
     # The examples flush databases and need a password and TLS: they run on a server of their own, always.
-    $script:TestServer = Start-TestRedisServer -Tag examples -Private -Password $Password -ArgumentList @('--tls-port', $TlsPort,
+    # --dir: Save-RedisDatabase's examples write dump.rdb there, not in the folder the suite runs from.
+    $script:TestServer = Start-TestRedisServer -Tag examples -Private -Password $Password -ArgumentList @('--dir', $WorkDir, '--tls-port', $TlsPort,
         '--tls-cert-file', (Join-Path $WorkDir 'server.crt'), '--tls-key-file', (Join-Path $WorkDir 'server.key'), '--tls-auth-clients', 'no')
     $script:Port = ([uri]$TestServer.Url).Port
     $script:Url = "redis://:$Password@127.0.0.1:$Port/0"
@@ -200,6 +201,7 @@ $global:objectId = 'psredis-example-app'
         'Set-RedisKeyExpiry #2'          = { Set-RedisValue -Key otp:42 -Value 123456; Set-RedisValue -Key promo -Value on }
         'Step-RedisCounter #4'           = { Set-RedisValue -Key quota:alice -Value 5 }
         'Test-RedisKey #1'               = { Set-RedisValue -Key config:ready -Value 1 }
+        'Wait-RedisKey #2'               = { Set-RedisValue -Key job:42:result -Value done }
         'Push-RedisList #3'              = { $global:change = 'rename a to b' }
         'Invoke-RedisTransaction #3'     = { $global:newBody = 'body' }
         'Disconnect-Redis #2'            = { Connect-Redis -Url $env:REDIS_URL -Name reporting; Connect-Redis -Url $env:REDIS_URL -Name tmp-import }

@@ -13,7 +13,13 @@ namespace PSRedis
         public const string AfterCount = "PSRedis.AfterCount";
         public const string ApproximateWithoutMaxLength = "PSRedis.ApproximateWithoutMaxLength";
         public const string AuthenticationFailed = "PSRedis.AuthenticationFailed";
+        public const string ClientNotFound = "PSRedis.ClientNotFound";
         public const string CommandNotAllowed = "PSRedis.CommandNotAllowed";
+        public const string ConfigNotFound = "PSRedis.ConfigNotFound";
+        public const string MaskedValue = "PSRedis.MaskedValue";
+        public const string SaveFailed = "PSRedis.SaveFailed";
+        public const string SaveInProgress = "PSRedis.SaveInProgress";
+        public const string WaitTimeout = "PSRedis.WaitTimeout";
         public const string ConflictingOptions = "PSRedis.ConflictingOptions";
         public const string CommandInDoubt = "PSRedis.CommandInDoubt";
         public const string ConnectionClosed = "PSRedis.ConnectionClosed";

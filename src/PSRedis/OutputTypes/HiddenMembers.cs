@@ -23,6 +23,9 @@ namespace PSRedis
                 case RedisListItem item: return item.Connection;
                 case RedisSortedSetEntry entry: return entry.Connection;
                 case RedisStreamEntry stream: return stream.Connection;
+                case RedisClientInfo client: return client.Connection;
+                case RedisConfigEntry config: return config.Connection;
+                case RedisLatencyResult latency: return latency.Connection;
                 default: return null;
             }
         }

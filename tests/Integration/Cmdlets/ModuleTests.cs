@@ -22,6 +22,8 @@ public sealed class ModuleTests : IDisposable
         "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
         "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
         "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
+        "Measure-RedisLatency", "Get-RedisSlowLog", "Clear-RedisSlowLog", "Get-RedisClient", "Stop-RedisClient",
+        "Get-RedisConfig", "Set-RedisConfig", "Save-RedisDatabase", "Wait-RedisKey",
     };
 
     private readonly PowerShellHost _ps = new();
@@ -37,6 +39,7 @@ public sealed class ModuleTests : IDisposable
             .ToArray();
         Assert.Equal(new[]
         {
+            "PSRedis.Admin.Format.ps1xml",
             "PSRedis.Collections.Format.ps1xml",
             "PSRedis.Events.Format.ps1xml",
             "PSRedis.Format.ps1xml",
