@@ -285,5 +285,179 @@ namespace PSRedis.Tests.Unit
             Assert.Equal(new long[] { 12, 30 }, r.LatencyHistory("command").Select(s => s.Milliseconds));
             Assert.Equal("LATENCY HISTORY command", r.Last);
         }
+
+        // ---- Redis 7.2 ----
+
+        [Fact]
+        public void WaitAofNoTouchAndSetInfo()
+        {
+            var r = new Recorder();
+            r.Reply = Array(Int(1), Int(2));
+            WaitAofResult waited = r.WaitAof(1, 2, TimeSpan.FromMilliseconds(1500));
+            Assert.Equal("WAITAOF 1 2 1500", r.Last);
+            Assert.Equal(TimeSpan.FromMilliseconds(1500), r.LastBlockFor);
+            Assert.Equal((1L, 2L), (waited.Local, waited.Replicas));
+            r.WaitAof(0, 1, TimeSpan.Zero);
+            Assert.Equal("WAITAOF 0 1 0", r.Last);
+            Assert.Equal(System.Threading.Timeout.InfiniteTimeSpan, r.LastBlockFor);
+            Assert.Equal("", r.KeyPositions);
+            Assert.Equal(ClusterRouteKind.AllPrimaries, ClusterKeys.Route(r.Sent[r.Sent.Count - 1]).Kind);
+            Assert.Throws<RedisDataException>(() => r.WaitAof(2, 0, TimeSpan.Zero));
+            Assert.Throws<RedisDataException>(() => r.WaitAof(1, -1, TimeSpan.Zero));
+            r.Reply = Int(1);
+            Assert.Throws<RedisInvalidResponseException>(() => r.WaitAof(1, 0, TimeSpan.Zero));
+
+            r.Reply = RespValue.SimpleString("OK");
+            Assert.True(r.ClientNoTouch(true));
+            Assert.Equal("CLIENT NO-TOUCH ON", r.Last);
+            r.ClientNoTouch(false);
+            Assert.Equal("CLIENT NO-TOUCH OFF", r.Last);
+            Assert.Equal(ClusterRouteKind.AnyPrimary, ClusterKeys.Route(r.Sent[r.Sent.Count - 1]).Kind);
+            Assert.True(r.ClientSetInfo("lib-name", "mylib"));
+            Assert.Equal("CLIENT SETINFO LIB-NAME mylib", r.Last);
+            r.ClientSetInfo("LIB-VER", "1.2.3");
+            Assert.Equal("CLIENT SETINFO LIB-VER 1.2.3", r.Last);
+            Assert.Equal("", r.KeyPositions);
+            Assert.Throws<RedisDataException>(() => r.ClientSetInfo("NAME", "x"));
+        }
+
+        [Fact]
+        public void ZRankWithScoreInEitherProtocol()
+        {
+            var r = new Recorder();
+            r.Reply = Array(Int(2), Bulk("1.5"));
+            SortedSetRank? resp2 = r.ZRankWithScore("z", "m");
+            Assert.Equal("ZRANK z m WITHSCORE", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+            r.Reply = Array(Int(2), RespValue.Double(1.5));
+            SortedSetRank? resp3 = r.ZRevRankWithScore("z", "m");
+            Assert.Equal("ZREVRANK z m WITHSCORE", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+            Assert.Equal((2L, 1.5), (resp2!.Rank, resp2.Score));
+            Assert.Equal((2L, 1.5), (resp3!.Rank, resp3.Score));
+            r.Reply = Array(Int(0), Bulk("-inf"));
+            Assert.Equal(double.NegativeInfinity, r.ZRankWithScore("z", "m")!.Score);
+            r.Reply = RespValue.Null;
+            Assert.Null(r.ZRankWithScore("z", "gone"));
+            Assert.Null(r.ZRevRankWithScore("z", "gone"));
+        }
+
+        // ---- Redis 7.4: hash-field expiry ----
+
+        [Fact]
+        public void HashFieldExpiryCountsFieldsAndTakesOneCondition()
+        {
+            var r = new Recorder();
+            r.HExpire("h", TimeSpan.FromSeconds(10), new[] { "a", "b" });
+            Assert.Equal("HEXPIRE h 10 FIELDS 2 a b", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+            r.HExpire("h", TimeSpan.FromSeconds(10), new[] { "a" }, nx: true);
+            Assert.Equal("HEXPIRE h 10 NX FIELDS 1 a", r.Last);
+            r.HPExpire("h", TimeSpan.FromMilliseconds(1500), new[] { "a" }, xx: true);
+            Assert.Equal("HPEXPIRE h 1500 XX FIELDS 1 a", r.Last);
+            r.HExpireAt("h", DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), new[] { "a", "b", "c" }, gt: true);
+            Assert.Equal("HEXPIREAT h 1700000000 GT FIELDS 3 a b c", r.Last);
+            r.HPExpireAt("h", DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), new[] { "a" }, lt: true);
+            Assert.Equal("HPEXPIREAT h 1700000000123 LT FIELDS 1 a", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+            int sent = r.Sent.Count;
+            Assert.Throws<RedisDataException>(() => r.HExpire("h", TimeSpan.FromSeconds(1), new[] { "a" }, xx: true, gt: true)); // 7.4 takes one
+            Assert.Throws<RedisDataException>(() => r.HExpire("h", TimeSpan.FromSeconds(1), new string[0]));
+            Assert.Throws<RedisDataException>(() => r.HExpire("h", TimeSpan.FromMilliseconds(1500), new[] { "a" })); // whole seconds
+            Assert.Throws<RedisDataException>(() => r.HTtl("h", "a", null!));
+            Assert.Throws<RedisDataException>(() => r.HPersist("h"));
+            Assert.Equal(sent, r.Sent.Count);
+
+            r.HTtl("h", "a", "b");
+            Assert.Equal("HTTL h FIELDS 2 a b", r.Last);
+            r.HPTtl("h", "a");
+            Assert.Equal("HPTTL h FIELDS 1 a", r.Last);
+            r.HExpireTime("h", "a");
+            Assert.Equal("HEXPIRETIME h FIELDS 1 a", r.Last);
+            r.HPExpireTime("h", "a");
+            Assert.Equal("HPEXPIRETIME h FIELDS 1 a", r.Last);
+            r.HPersist("h", "a", "b");
+            Assert.Equal("HPERSIST h FIELDS 2 a b", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+        }
+
+        [Fact]
+        public void HashFieldExpiryRepliesOneIntegerPerField()
+        {
+            var r = new Recorder();
+            // RESP2 and RESP3 both send an array of integers; a missing key is -2 per field (null on early 7.4 builds).
+            r.Reply = Array(Int(1), Int(0), Int(2), Int(-2));
+            Assert.Equal(new long[] { 1, 0, 2, -2 }, r.HExpire("h", TimeSpan.FromSeconds(5), new[] { "a", "b", "c", "d" }));
+            r.Reply = Array(Int(42), Int(-1), Int(-2));
+            Assert.Equal(new long[] { 42, -1, -2 }, r.HTtl("h", "a", "b", "c"));
+            r.Reply = Array(Int(1_700_000_000_123));
+            Assert.Equal(new long[] { 1_700_000_000_123 }, r.HPExpireTime("h", "a"));
+            r.Reply = Array(Int(1), Int(-1));
+            Assert.Equal(new long[] { 1, -1 }, r.HPersist("h", "a", "b"));
+            r.Reply = RespValue.Null;
+            Assert.Empty(r.HTtl("h", "a"));
+            r.Reply = Int(1);
+            Assert.Throws<RedisInvalidResponseException>(() => r.HPTtl("h", "a"));
+        }
+
+        // ---- Redis 8.0 ----
+
+        [Fact]
+        public void HGetDelAndHGetExOptions()
+        {
+            var r = new Recorder();
+            r.Reply = Array(Bulk("v1"), RespValue.Null);
+            Assert.Equal(new[] { "v1", null }, r.HGetDel("h", "a", "b"));
+            Assert.Equal("HGETDEL h FIELDS 2 a b", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+
+            Assert.Equal(new[] { "v1", null }, r.HGetEx("h", new[] { "a", "b" }));
+            Assert.Equal("HGETEX h FIELDS 2 a b", r.Last);
+            r.HGetEx("h", new[] { "a" }, ex: TimeSpan.FromSeconds(5));
+            Assert.Equal("HGETEX h EX 5 FIELDS 1 a", r.Last);
+            r.HGetEx("h", new[] { "a" }, px: TimeSpan.FromMilliseconds(1500));
+            Assert.Equal("HGETEX h PX 1500 FIELDS 1 a", r.Last);
+            r.HGetEx("h", new[] { "a" }, exAt: DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+            Assert.Equal("HGETEX h EXAT 1700000000 FIELDS 1 a", r.Last);
+            r.HGetEx("h", new[] { "a" }, pxAt: DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123));
+            Assert.Equal("HGETEX h PXAT 1700000000123 FIELDS 1 a", r.Last);
+            r.HGetEx("h", new[] { "a", "b" }, persist: true);
+            Assert.Equal("HGETEX h PERSIST FIELDS 2 a b", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+            int sent = r.Sent.Count;
+            Assert.Throws<RedisDataException>(() => r.HGetEx("h", new[] { "a" }, ex: TimeSpan.FromSeconds(1), persist: true));
+            Assert.Throws<RedisDataException>(() => r.HGetEx("h", new string[0]));
+            Assert.Throws<RedisDataException>(() => r.HGetDel("h"));
+            Assert.Equal(sent, r.Sent.Count);
+        }
+
+        [Fact]
+        public void HSetExConditionsExpiryAndFields()
+        {
+            var r = new Recorder();
+            var mapping = new System.Collections.Specialized.OrderedDictionary { ["a"] = "1", ["b"] = 2 };
+            r.Reply = Int(1);
+            Assert.True(r.HSetEx("h", mapping));
+            Assert.Equal("HSETEX h FIELDS 2 a 1 b 2", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+            r.Reply = Int(0);
+            Assert.False(r.HSetEx("h", mapping, fnx: true, ex: TimeSpan.FromSeconds(10)));
+            Assert.Equal("HSETEX h FNX EX 10 FIELDS 2 a 1 b 2", r.Last);
+            r.HSetEx("h", mapping, fxx: true, px: TimeSpan.FromMilliseconds(250));
+            Assert.Equal("HSETEX h FXX PX 250 FIELDS 2 a 1 b 2", r.Last);
+            r.HSetEx("h", mapping, exAt: DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+            Assert.Equal("HSETEX h EXAT 1700000000 FIELDS 2 a 1 b 2", r.Last);
+            r.HSetEx("h", mapping, pxAt: DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123));
+            Assert.Equal("HSETEX h PXAT 1700000000123 FIELDS 2 a 1 b 2", r.Last);
+            r.HSetEx("h", mapping, fxx: true, keepTtl: true);
+            Assert.Equal("HSETEX h FXX KEEPTTL FIELDS 2 a 1 b 2", r.Last);
+            Assert.Equal("1", r.KeyPositions);
+            int sent = r.Sent.Count;
+            Assert.Throws<RedisDataException>(() => r.HSetEx("h", mapping, fnx: true, fxx: true));
+            Assert.Throws<RedisDataException>(() => r.HSetEx("h", mapping, ex: TimeSpan.FromSeconds(1), keepTtl: true));
+            Assert.Throws<RedisDataException>(() => r.HSetEx("h", new Dictionary<string, object>()));
+            Assert.Throws<RedisDataException>(() => r.HSetEx("h", new Dictionary<string, object?> { ["a"] = null }));
+            Assert.Equal(sent, r.Sent.Count);
+        }
     }
 }

@@ -105,7 +105,7 @@ namespace PSRedis.Protocol
             ["SCRIPT FLUSH"] = ClusterCombine.AllOk, ["SCRIPT LOAD"] = ClusterCombine.First, ["SCRIPT EXISTS"] = ClusterCombine.AllTrue,
             ["FUNCTION LOAD"] = ClusterCombine.First, ["FUNCTION DELETE"] = ClusterCombine.AllOk, ["FUNCTION FLUSH"] = ClusterCombine.AllOk,
             ["FUNCTION RESTORE"] = ClusterCombine.AllOk, ["CONFIG SET"] = ClusterCombine.AllOk, ["CONFIG RESETSTAT"] = ClusterCombine.AllOk,
-            ["SLOWLOG RESET"] = ClusterCombine.AllOk, ["WAIT"] = ClusterCombine.First,
+            ["SLOWLOG RESET"] = ClusterCombine.AllOk, ["WAIT"] = ClusterCombine.First, ["WAITAOF"] = ClusterCombine.First,
         };
 
         private static readonly HashSet<string> s_withSubcommand = new HashSet<string>(StringComparer.OrdinalIgnoreCase)

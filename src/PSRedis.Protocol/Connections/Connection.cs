@@ -142,6 +142,14 @@ namespace PSRedis.Protocol
             }
             if (Options.Database != 0) commands.Add(new object?[] { "SELECT", Options.Database });
             if (Options.ReplicaReads) commands.Add(new object?[] { "READONLY" });
+            // Last, so the commands that matter keep their places; their errors (Redis before 7.2 knows no SETINFO,
+            // and a refused AUTH makes them fail too) are dropped: only the attempt is worth a round trip.
+            int optionalFrom = commands.Count;
+            if (Options.SendLibraryInfo)
+            {
+                commands.Add(new object?[] { "CLIENT", "SETINFO", "LIB-NAME", LibraryInfo.Name });
+                commands.Add(new object?[] { "CLIENT", "SETINFO", "LIB-VER", LibraryInfo.Version });
+            }
             if (commands.Count == 0) return;
 
             SendCommands(commands);
@@ -149,6 +157,7 @@ namespace PSRedis.Protocol
             for (int i = 0; i < commands.Count; i++)
             {
                 RespValue reply = ReadResponse(errorsAsValues: true);
+                if (i >= optionalFrom) continue; // CLIENT SETINFO: silently ignored, answered or not
                 if (reply.IsError)
                 {
                     RedisException error = HandshakeError(reply.AsString()!, (string)commands[i][0]!);
@@ -163,6 +172,15 @@ namespace PSRedis.Protocol
             if (first != null) throw first;
             CurrentDatabase = Options.Database;
             _credentialVersion = credentialVersion;
+        }
+
+        /// <summary>What CLIENT SETINFO sends at connect: this library's name and version.</summary>
+        internal static class LibraryInfo
+        {
+            public const string Name = "PSRedis";
+
+            /// <summary>The assembly's version, as major.minor.patch.</summary>
+            public static readonly string Version = (typeof(Connection).Assembly.GetName().Version ?? new Version(0, 0, 0)).ToString(3);
         }
 
         private static object?[] AuthCommand(RedisCredentials credentials) =>

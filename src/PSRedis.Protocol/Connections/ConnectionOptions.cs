@@ -81,6 +81,12 @@ namespace PSRedis.Protocol
         public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.Zero;
         /// <summary>Sent with CLIENT SETNAME on every new connection.</summary>
         public string? ClientName { get; set; }
+        /// <summary>
+        /// Sends CLIENT SETINFO LIB-NAME PSRedis and LIB-VER (this library's version) in the connect round trip, so
+        /// CLIENT LIST shows which client library each connection uses (Redis 7.2+; an older server's error is ignored).
+        /// On by default, as in redis-py and StackExchange.Redis; off sends neither.
+        /// </summary>
+        public bool SendLibraryInfo { get; set; } = true;
         /// <summary>RESP protocol version: 2 (default) or 3 (HELLO 3 on connect).</summary>
         public int Protocol { get; set; } = 2;
         /// <summary>
@@ -184,6 +190,7 @@ namespace PSRedis.Protocol
                 && Retry.BackoffCap == other.Retry.BackoffCap
                 && HealthCheckInterval == other.HealthCheckInterval
                 && ClientName == other.ClientName
+                && SendLibraryInfo == other.SendLibraryInfo
                 && Protocol == other.Protocol
                 && MaxConnections == other.MaxConnections
                 && PoolTimeout == other.PoolTimeout;

@@ -613,5 +613,155 @@ namespace PSRedis.Tests.Integration.Commands
             Assert.Equal(latest.LatestMilliseconds, sample.Milliseconds);
             Assert.Empty(c.LatencyHistory("no-such-event"));
         }
+
+        // ---- Redis 7.2 and later: skipped, with the reason, on an older server (see RedisVersionFact) ----
+
+        [Fact]
+        public void ConnectingToAServerWithoutSetInfoIgnoresItsError()
+        {
+            // Every new connection sends CLIENT SETINFO LIB-NAME/LIB-VER in its handshake; Redis before 7.2 answers
+            // "unknown subcommand", which must neither fail nor slow the connect, under either protocol.
+            long Errors()
+            {
+                RedisInfo stats = _client.Info("stats");
+                return Convert.ToInt64(stats["total_error_replies"], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            foreach (int protocol in new[] { 2, 3 })
+            {
+                long before = Errors();
+                RedisClient c = Client(protocol, db: 1);
+                Assert.True(c.Ping());
+                Assert.Equal("1", c.ClientInfo()["db"]);
+                if (TestServerVersion.Current != null && TestServerVersion.Current < new Version(7, 2))
+                    Assert.True(Errors() - before >= 2, "the two refused CLIENT SETINFO show in total_error_replies");
+                else
+                    Assert.Equal("PSRedis", c.ClientInfo()["lib-name"]);
+            }
+            ConnectionOptions off = ConnectionOptions.FromUrl(_fixture.Url, o => o.SendLibraryInfo = false);
+            using (var quiet = new RedisClient(off)) Assert.True(quiet.Ping());
+        }
+
+        [RedisVersionFact("7.2")]
+        public void ClientSetInfoNamesTheLibraryInClientInfo()
+        {
+            foreach (int protocol in new[] { 2, 3 })
+            {
+                RedisClient c = Client(protocol);
+                IDictionary<string, string> info = c.ClientInfo();
+                Assert.Equal("PSRedis", info["lib-name"]);
+                Assert.Equal(typeof(RedisClient).Assembly.GetName().Version!.ToString(3), info["lib-ver"]);
+                Assert.True(c.ClientSetInfo("LIB-NAME", "PSRedis-test"));
+                Assert.Equal("PSRedis-test", c.ClientInfo()["lib-name"]);
+            }
+            ConnectionOptions off = ConnectionOptions.FromUrl(_fixture.Url, o => o.SendLibraryInfo = false);
+            using (var quiet = new RedisClient(off)) Assert.Equal(string.Empty, quiet.ClientInfo()["lib-name"]);
+        }
+
+        [RedisVersionFact("7.2")]
+        public void ClientNoTouchSetsTheConnectionFlag()
+        {
+            RedisClient c = Client(2); // one connection in its pool: the flag and CLIENT INFO meet on it
+            Assert.True(c.ClientNoTouch(true));
+            Assert.Contains("T", c.ClientInfo()["flags"], StringComparison.Ordinal);
+            Assert.True(c.ClientNoTouch(false));
+            Assert.DoesNotContain("T", c.ClientInfo()["flags"], StringComparison.Ordinal);
+        }
+
+        [RedisVersionFact("7.2")]
+        public void WaitAofReportsLocalAndReplicaCounts()
+        {
+            _client.Set(_p + "waitaof", "v");
+            WaitAofResult result = _client.WaitAof(0, 0, TimeSpan.FromMilliseconds(100));
+            Assert.InRange(result.Local, 0, 1);
+            Assert.Equal(0, result.Replicas);
+        }
+
+        [RedisVersionFact("7.2")]
+        public void ZRankWithScoreGivesRankAndScore()
+        {
+            foreach (int protocol in new[] { 2, 3 })
+            {
+                RedisClient c = Client(protocol);
+                string k = _p + "zrankscore" + protocol;
+                c.ZAdd(k, new Dictionary<string, double> { ["a"] = 1, ["b"] = 2.5, ["c"] = 3 });
+                SortedSetRank? rank = c.ZRankWithScore(k, "b");
+                Assert.Equal((1L, 2.5), (rank!.Rank, rank.Score));
+                SortedSetRank? rev = c.ZRevRankWithScore(k, "a");
+                Assert.Equal((2L, 1.0), (rev!.Rank, rev.Score));
+                Assert.Null(c.ZRankWithScore(k, "zz"));
+                Assert.Null(c.ZRevRankWithScore(_p + "nokey", "a"));
+            }
+        }
+
+        [RedisVersionFact("7.4")]
+        public void HashFieldExpirySetsReadsAndRemovesPerFieldTimes()
+        {
+            foreach (int protocol in new[] { 2, 3 })
+            {
+                RedisClient c = Client(protocol);
+                string k = _p + "hfe" + protocol;
+                c.HSet(k, new Dictionary<string, object> { ["a"] = "1", ["b"] = "2", ["c"] = "3" });
+                Assert.Equal(new long[] { 1, 1, -2 }, c.HExpire(k, TimeSpan.FromSeconds(100), new[] { "a", "b", "nope" }));
+                Assert.Equal(new long[] { 0 }, c.HExpire(k, TimeSpan.FromSeconds(50), new[] { "a" }, nx: true));
+                Assert.Equal(new long[] { 1 }, c.HPExpire(k, TimeSpan.FromSeconds(200), new[] { "a" }, gt: true));
+                Assert.Equal(new long[] { 0 }, c.HExpire(k, TimeSpan.FromSeconds(300), new[] { "c" }, xx: true));
+                IList<long> ttl = c.HTtl(k, "a", "b", "c", "nope");
+                Assert.InRange(ttl[0], 150, 200);
+                Assert.InRange(ttl[1], 50, 100);
+                Assert.Equal(new long[] { -1, -2 }, ttl.Skip(2));
+                Assert.InRange(c.HPTtl(k, "a")[0], 150_000, 200_000);
+                DateTimeOffset at = DateTimeOffset.UtcNow.AddHours(1);
+                Assert.Equal(new long[] { 1 }, c.HExpireAt(k, at, new[] { "c" }));
+                Assert.Equal(at.ToUnixTimeSeconds(), c.HExpireTime(k, "c")[0]);
+                Assert.Equal(new long[] { 1 }, c.HPExpireAt(k, at, new[] { "c" }, lt: false));
+                Assert.Equal(at.ToUnixTimeMilliseconds(), c.HPExpireTime(k, "c")[0]);
+                Assert.Equal(new long[] { 1, -2 }, c.HPersist(k, "c", "nope"));
+                Assert.Equal(new long[] { -1 }, c.HPersist(k, "c"));
+                Assert.Equal(new long[] { 2 }, c.HExpireAt(k, DateTimeOffset.UtcNow.AddDays(-1), new[] { "b" })); // past: deleted
+                Assert.False(c.HExists(k, "b"));
+                Assert.Equal(new long[] { -2, -2 }, c.HTtl(_p + "nokey", "a", "b"));
+            }
+        }
+
+        [RedisVersionFact("8.0")]
+        public void HGetDelAndHGetExReadWhileDeletingOrExpiring()
+        {
+            foreach (int protocol in new[] { 2, 3 })
+            {
+                RedisClient c = Client(protocol);
+                string k = _p + "hgetex" + protocol;
+                c.HSet(k, new Dictionary<string, object> { ["a"] = "1", ["b"] = "2", ["c"] = "3" });
+                Assert.Equal(new[] { "1", null }, c.HGetEx(k, new[] { "a", "nope" }, ex: TimeSpan.FromSeconds(100)));
+                Assert.InRange(c.HTtl(k, "a")[0], 1, 100);
+                Assert.Equal(new[] { "1" }, c.HGetEx(k, new[] { "a" }, persist: true));
+                Assert.Equal(new long[] { -1 }, c.HTtl(k, "a"));
+                c.HGetEx(k, new[] { "b" }, pxAt: DateTimeOffset.UtcNow.AddMinutes(5));
+                Assert.InRange(c.HPTtl(k, "b")[0], 1, 300_000);
+                Assert.Equal(new[] { "1", "2", null }, c.HGetDel(k, "a", "b", "nope"));
+                Assert.False(c.HExists(k, "a"));
+                Assert.Equal(new[] { "3" }, c.HGetDel(k, "c"));
+                Assert.Equal(0, c.Exists(k)); // the key goes with its last field
+            }
+        }
+
+        [RedisVersionFact("8.0")]
+        public void HSetExSetsAllOrNoneWithTheirExpiry()
+        {
+            foreach (int protocol in new[] { 2, 3 })
+            {
+                RedisClient c = Client(protocol);
+                string k = _p + "hsetex" + protocol;
+                Assert.True(c.HSetEx(k, new Dictionary<string, object> { ["a"] = "1", ["b"] = 2 }, fnx: true, ex: TimeSpan.FromSeconds(100)));
+                Assert.InRange(c.HTtl(k, "b")[0], 1, 100);
+                Assert.False(c.HSetEx(k, new Dictionary<string, object> { ["a"] = "x", ["new"] = "y" }, fnx: true)); // a exists: none set
+                Assert.False(c.HSetEx(k, new Dictionary<string, object> { ["a"] = "x", ["new"] = "y" }, fxx: true)); // new is missing
+                Assert.Equal("1", c.HGet(k, "a"));
+                Assert.True(c.HSetEx(k, new Dictionary<string, object> { ["a"] = "x" }, fxx: true, keepTtl: true));
+                Assert.Equal("x", c.HGet(k, "a"));
+                Assert.InRange(c.HTtl(k, "a")[0], 1, 100);
+                Assert.True(c.HSetEx(k, new Dictionary<string, object> { ["a"] = "y" }));
+                Assert.Equal(new long[] { -1 }, c.HTtl(k, "a")); // no expiry option: the field's expiry is cleared
+            }
+        }
     }
 }

@@ -39,6 +39,9 @@ namespace PSRedis.Tests.Unit.Faults
 
         public int Port { get; }
 
+        /// <summary>Hands the CLIENT SETINFO of each connect to <see cref="Behaviour"/>; off (the default), the server answers it OK itself.</summary>
+        public bool PassLibraryInfo { get; set; }
+
         public int AcceptedConnections => Volatile.Read(ref _accepted);
 
         /// <summary>A well-behaved reply for the common commands, for switching the server back to healthy.</summary>
@@ -89,6 +92,12 @@ namespace PSRedis.Tests.Unit.Faults
                         RespValue request = reader.ReadValue();
                         var words = new List<string>();
                         foreach (RespValue item in request.Items) words.Add(item.AsString() ?? string.Empty);
+                        if (!PassLibraryInfo && words.Count > 1 && string.Equals(words[0], "CLIENT", StringComparison.OrdinalIgnoreCase)
+                            && string.Equals(words[1], "SETINFO", StringComparison.OrdinalIgnoreCase))
+                        {
+                            Write(stream, "+OK\r\n"); // the connect handshake's library info: scripts see only what they test
+                            continue;
+                        }
                         if (!Behaviour(words, stream)) return;
                     }
                 }

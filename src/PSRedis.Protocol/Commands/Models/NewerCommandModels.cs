@@ -201,4 +201,44 @@ namespace PSRedis.Protocol
         /// <summary>The latency, in milliseconds.</summary>
         public long Milliseconds { get; init; }
     }
+
+    /// <summary>WAITAOF: how many servers fsynced this connection's writes to their AOF.</summary>
+    public sealed class WaitAofResult
+    {
+        /// <summary>The local count (0 or 1) and the number of replicas.</summary>
+        public WaitAofResult(long local, long replicas)
+        {
+            Local = local;
+            Replicas = replicas;
+        }
+
+        /// <summary>1 when the server this connection talks to fsynced them, else 0.</summary>
+        public long Local { get; }
+
+        /// <summary>How many replicas fsynced them.</summary>
+        public long Replicas { get; }
+
+        /// <summary>"local=1 replicas=2".</summary>
+        public override string ToString() => "local=" + Local + " replicas=" + Replicas;
+    }
+
+    /// <summary>ZRANK/ZREVRANK ... WITHSCORE: a member's rank and score.</summary>
+    public sealed class SortedSetRank
+    {
+        /// <summary>Rank <paramref name="rank"/> with score <paramref name="score"/>.</summary>
+        public SortedSetRank(long rank, double score)
+        {
+            Rank = rank;
+            Score = score;
+        }
+
+        /// <summary>The 0-based rank.</summary>
+        public long Rank { get; }
+
+        /// <summary>The member's score.</summary>
+        public double Score { get; }
+
+        /// <summary>"rank (score)".</summary>
+        public override string ToString() => Rank + " (" + Score.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+    }
 }
