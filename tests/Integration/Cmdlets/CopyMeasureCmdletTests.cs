@@ -264,4 +264,91 @@ public sealed class CopyMeasureCmdletTests : IClassFixture<TwoServersFixture>, I
         Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.NotBatchable", StringComparison.Ordinal));
         Assert.Equal(0, _target.Exists(_prefix + "a"));
     }
+
+    // Measure-RedisKey runs in database 9 of the source server, emptied first: its figures are of the whole database.
+    private const string MeasureSetup = @"
+$m = Connect-Redis -Url ($Url -replace '/0$', '/9') -Name measure -PassThru
+$null = Invoke-RedisCommand FLUSHDB -Connection $m -Force
+foreach ($i in 1..30) { Set-RedisHash -Key ('user:' + $i) -Value @{ name = 'u' + $i } -Connection $m }
+Set-RedisHash -Key 'user:7' -Value @{ bio = 'x' * 5000 } -Connection $m
+foreach ($i in 1..20) { Set-RedisValue -Key ('session:' + $i) -Value 'token' -Expiry 600 -Connection $m }
+foreach ($i in 1..5) { Push-RedisList -Key ('q:' + $i + ':items') -Value a, b -Connection $m }
+Set-RedisValue -Key 'counter' -Value 1 -Connection $m
+";
+
+    private List<dynamic> Measure(string arguments)
+    {
+        PowerShellResult r = Run(MeasureSetup + "Measure-RedisKey -Connection measure " + arguments).ShouldSucceed();
+        return r.Output.Select(o => Is("RedisKeyPrefixStats", o.BaseObject)).ToList();
+    }
+
+    [Fact]
+    public void MeasureGivesExactCountsPerPrefixBiggestFirst()
+    {
+        List<dynamic> rows = Measure("");
+        Assert.Equal(new[] { "user", "session", "q", "(none)" }, rows.Select(x => (string)x.Prefix).ToArray());
+        dynamic user = rows[0], session = rows[1], q = rows[2], none = rows[3];
+        Assert.Equal(30L, user.Count);
+        Assert.Equal(30L, user.Hash);
+        Assert.Equal(0L, user.String);
+        Assert.Equal(0L, user.WithTtl);
+        Assert.Equal(30L, user.WithoutTtl);
+        Assert.Equal(20L, session.Count);
+        Assert.Equal(20L, session.String);
+        Assert.Equal(20L, session.WithTtl);
+        Assert.Equal(0L, session.WithoutTtl);
+        Assert.Equal(5L, q.Count);
+        Assert.Equal(5L, q.List);
+        Assert.Equal(1L, none.Count);
+        Assert.Equal("counter", none.Top[0].Key);
+        long previous = long.MaxValue;
+        foreach (dynamic row in rows)
+        {
+            Assert.True(row.Bytes > 0);
+            Assert.True(row.Bytes <= previous);
+            Assert.False(row.Sample);
+            previous = row.Bytes;
+        }
+        // -Top (default 10): the biggest key first, as Key/Type/Bytes.
+        Assert.Equal(10, user.Top.Length);
+        Assert.Equal("user:7", user.Top[0].Key);
+        Assert.Equal("hash", user.Top[0].Type);
+        Assert.True(user.Top[0].Bytes > 5000);
+        Assert.True(user.Top[0].Bytes >= user.Top[1].Bytes);
+
+        rows = Measure("-Top 3 -Match 'user:*'");
+        dynamic only = Assert.Single(rows);
+        Assert.Equal(3, only.Top.Length);
+    }
+
+    [Fact]
+    public void MeasureDepthTwoSplitsDeeperButNeverTakesTheWholeKey()
+    {
+        List<dynamic> rows = Measure("-Depth 2");
+        Dictionary<string, dynamic> byPrefix = rows.ToDictionary(x => (string)x.Prefix);
+        Assert.Equal(30L, byPrefix["user"].Count);
+        Assert.Equal(20L, byPrefix["session"].Count);
+        for (int i = 1; i <= 5; i++) Assert.Equal(1L, byPrefix["q:" + i].Count);
+        Assert.Equal(1L, byPrefix["(none)"].Count);
+        Assert.Equal(8, rows.Count); // user, session, q:1 .. q:5, (none)
+    }
+
+    [Fact]
+    public void MeasureSampleSizeStopsAndSaysSo()
+    {
+        List<dynamic> rows = Measure("-SampleSize 10");
+        Assert.Equal(10L, rows.Sum(x => (long)x.Count));
+        Assert.All(rows, x => Assert.True(x.Sample));
+    }
+
+    [Fact]
+    public void MeasureMaxKeysPerSecondPacesTheScan()
+    {
+        Run(MeasureSetup + "foreach ($i in 1..144) { Set-RedisValue -Key ('pad:' + $i) -Value 1 -Connection $m }").ShouldSucceed(); // 200 keys
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        PowerShellResult r = Run("Measure-RedisKey -Connection measure -MaxKeysPerSecond 100").ShouldSucceed();
+        clock.Stop();
+        Assert.Equal(200L, r.Output.Sum(o => (long)((dynamic)o.BaseObject).Count));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 30);
+    }
 }
