@@ -1,7 +1,8 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 <#
-    Copying keys as a PowerShell user writes it (Pester 5, real pwsh): on one server with COPY, into another database,
-    and to a second server of this file's own with DUMP/RESTORE, from a Get-RedisKey pipeline.
+    Copying and measuring keys as a PowerShell user writes it (Pester 5, real pwsh): Copy-RedisKey on one server with
+    COPY, into another database, and to a second server of this file's own with DUMP/RESTORE, from a Get-RedisKey
+    pipeline; Measure-RedisKey's per-prefix figures on a keyspace the tests make.
 #>
 
 BeforeAll {
@@ -89,5 +90,55 @@ Describe 'Copy-RedisKey' {
 
     It 'refuses -Destination with several keys' {
         { Copy-RedisKey -Key 'user:1', 'user:1:log' -Destination 'x' -ErrorAction Stop } | Should -Throw '*-Destination names one new key*'
+    }
+}
+
+Describe 'Measure-RedisKey' {
+    BeforeAll {
+        Clear-RedisDatabase -Connection $Source -Confirm:$false
+        1..30 | ForEach-Object { Set-RedisHash -Key "user:$_" -Value @{ name = "u$_" } }
+        Set-RedisHash -Key 'user:7' -Value @{ bio = 'x' * 5000 }
+        1..20 | ForEach-Object { Set-RedisValue -Key "session:$_" -Value 'token' -Expiry 600 }
+        1..5 | ForEach-Object { Push-RedisList -Key "q:${_}:items" -Value 'a', 'b' }
+        Set-RedisValue -Key 'counter' -Value 1
+    }
+
+    It 'gives one object per prefix, biggest first, with exact counts' {
+        $rows = Measure-RedisKey
+        $rows.Prefix | Should -Be @('user', 'session', 'q', '(none)')
+        $user = $rows | Where-Object Prefix -EQ 'user'
+        $user.Count | Should -Be 30
+        $user.Hash | Should -Be 30
+        $user.WithoutTtl | Should -Be 30
+        $session = $rows | Where-Object Prefix -EQ 'session'
+        $session.String | Should -Be 20
+        $session.WithTtl | Should -Be 20
+        ($rows | Where-Object Prefix -EQ 'q').List | Should -Be 5
+        ($rows | Where-Object Prefix -EQ '(none)').Top[0].Key | Should -Be 'counter'
+        $rows | ForEach-Object { $_.Bytes | Should -BeGreaterThan 0 }
+    }
+
+    It 'lists the biggest keys of a prefix first' {
+        $user = Measure-RedisKey -Match 'user:*' -Top 3
+        $user.Top.Count | Should -Be 3
+        $user.Top[0].Key | Should -Be 'user:7'
+        $user.Top[0].Bytes | Should -BeGreaterThan 5000
+    }
+
+    It 'goes two segments deep with -Depth 2' {
+        $rows = Measure-RedisKey -Depth 2
+        ($rows | Where-Object Prefix -EQ 'q:3').Count | Should -Be 1
+        ($rows | Where-Object Prefix -EQ 'user').Count | Should -Be 30
+    }
+
+    It 'measures a sample and says so' {
+        $rows = Measure-RedisKey -SampleSize 10
+        ($rows | Measure-Object -Property Count -Sum).Sum | Should -Be 10
+        $rows | ForEach-Object { $_.Sample | Should -BeTrue }
+    }
+
+    It 'keeps to -MaxKeysPerSecond' {
+        $elapsed = Measure-Command { Measure-RedisKey -MaxKeysPerSecond 100 -Match 'user:*' }
+        $elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.2
     }
 }

@@ -161,6 +161,9 @@ $global:objectId = 'psredis-example-app'
         }
         'Copy-RedisKey #3'               = { Set-RedisValue -Key session:1 -Value a; Set-RedisValue -Key session:2 -Value b }
         'Copy-RedisKey #4'               = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' } }
+        'Measure-RedisKey #1'            = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }; Set-RedisValue -Key session:1 -Value a -Expiry 600 }
+        'Measure-RedisKey #2'            = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }; Set-RedisValue -Key user:1:name -Value Ann }
+        'Measure-RedisKey #3'            = { 1..50 | ForEach-Object { Set-RedisValue -Key "cache:$_" -Value $_ } }
         'Get-RedisKey #2'                = { Set-RedisValue -Key user:1:name -Value Ann }
         'Get-RedisKey #3'                = { Set-RedisValue -Key a -Value 1; Set-RedisHash -Key h -Value @{ f = 1 } }
         'Get-RedisKey #4'                = { Set-RedisHash -Key session:1 -Value @{ user = 'ann' } }
