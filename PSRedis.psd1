@@ -27,6 +27,8 @@
         'Get-RedisConnection'
         'Remove-RedisKey'
         'Rename-RedisKey'
+        'Copy-RedisKey'
+        'Measure-RedisKey'
         'Test-RedisKey'
         'Set-RedisKeyExpiry'
         'Invoke-RedisCommand'
@@ -74,7 +76,7 @@
             LicenseUri   = 'https://github.com/PSRedis/PSRedis/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- 45 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
+- 47 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
   locks, pipelines and transactions, and ops tools (latency, slow log, clients, config, background saves,
   waiting for a key), over a compiled client with redis-py's feature set (no dependencies).
 - Every cmdlet writes the same output inside Invoke-RedisPipeline/-Transaction as outside.

@@ -154,6 +154,16 @@ $global:objectId = 'psredis-example-app'
             Set-RedisHash -Key user:2 -Value @{ Name = 'Bob'; Email = 'bob@example.org' }
         }
         'Get-RedisHash #3'               = { Set-RedisHash -Key app:settings -Value @{ theme = 'dark'; retries = 3 } }
+        'Copy-RedisKey #1'               = { Set-RedisValue -Key config:app -Value '{"mode":"fast"}' -Expiry 3600 }
+        'Copy-RedisKey #2'               = {
+            Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }
+            Set-RedisValue -Key user:2 -Value Bob -Expiry 600
+        }
+        'Copy-RedisKey #3'               = { Set-RedisValue -Key session:1 -Value a; Set-RedisValue -Key session:2 -Value b }
+        'Copy-RedisKey #4'               = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' } }
+        'Measure-RedisKey #1'            = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }; Set-RedisValue -Key session:1 -Value a -Expiry 600 }
+        'Measure-RedisKey #2'            = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }; Set-RedisValue -Key user:1:name -Value Ann }
+        'Measure-RedisKey #3'            = { 1..50 | ForEach-Object { Set-RedisValue -Key "cache:$_" -Value $_ } }
         'Get-RedisKey #2'                = { Set-RedisValue -Key user:1:name -Value Ann }
         'Get-RedisKey #3'                = { Set-RedisValue -Key a -Value 1; Set-RedisHash -Key h -Value @{ f = 1 } }
         'Get-RedisKey #4'                = { Set-RedisHash -Key session:1 -Value @{ user = 'ann' } }

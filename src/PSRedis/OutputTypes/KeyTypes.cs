@@ -54,6 +54,34 @@ namespace PSRedis
         public override string ToString() => Removed.ToString(System.Globalization.CultureInfo.InvariantCulture) + " of " + Requested.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The summary Copy-RedisKey -PassThru emits once, at the end.</summary>
+    public sealed class RedisKeyCopyResult
+    {
+        internal RedisKeyCopyResult(long requested, long copied, long failed, string method, TimeSpan elapsed, string? destination)
+        {
+            Requested = requested;
+            Copied = copied;
+            Failed = failed;
+            Method = method;
+            Elapsed = elapsed;
+            Destination = destination;
+        }
+
+        /// <summary>Keys given to the cmdlet (after -WhatIf/-Confirm declined none).</summary>
+        public long Requested { get; }
+        /// <summary>Keys copied.</summary>
+        public long Copied { get; }
+        /// <summary>Keys not copied: the source was missing, the destination existed without -Replace, or the server refused.</summary>
+        public long Failed { get; }
+        /// <summary>How the keys went: COPY, DUMP/RESTORE, or both (for example on a cluster, by slot).</summary>
+        public string Method { get; }
+        public TimeSpan Elapsed { get; }
+        /// <summary>The name of the destination connection (of the last key).</summary>
+        public string? Destination { get; }
+
+        public override string ToString() => Copied.ToString(System.Globalization.CultureInfo.InvariantCulture) + " of " + Requested.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>One key's outcome from Set-RedisKeyExpiry -PassThru.</summary>
     public sealed class RedisKeyExpiryResult
     {

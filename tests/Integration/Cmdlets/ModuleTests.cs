@@ -23,7 +23,7 @@ public sealed class ModuleTests : IDisposable
         "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
         "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
         "Measure-RedisLatency", "Get-RedisSlowLog", "Clear-RedisSlowLog", "Get-RedisClient", "Stop-RedisClient",
-        "Get-RedisConfig", "Set-RedisConfig", "Save-RedisDatabase", "Wait-RedisKey",
+        "Get-RedisConfig", "Set-RedisConfig", "Save-RedisDatabase", "Wait-RedisKey", "Copy-RedisKey", "Measure-RedisKey",
     };
 
     private readonly PowerShellHost _ps = new();
