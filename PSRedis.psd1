@@ -53,6 +53,8 @@
         'Register-RedisEvent'
         'Invoke-RedisScript'
         'Use-RedisLock'
+        'Export-RedisKey'
+        'Import-RedisKey'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

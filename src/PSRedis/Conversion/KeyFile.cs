@@ -168,7 +168,10 @@ namespace PSRedis
             return c;
         }
 
-        internal KeyLineException Error(string message) => new KeyLineException(Line, message);
+        /// <summary>The line the current key started on (what errors name, even when the line ended early).</summary>
+        internal long KeyLine { get; private set; } = 1;
+
+        internal KeyLineException Error(string message) => new KeyLineException(KeyLine, message);
 
         /// <summary>Skips spaces and tabs (not line ends: one key per line).</summary>
         private void SkipSpace()
@@ -189,7 +192,11 @@ namespace PSRedis
                 int c = Peek();
                 if (c < 0) return false;
                 if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\uFEFF') Read();
-                else return true;
+                else
+                {
+                    KeyLine = Line;
+                    return true;
+                }
             }
         }
 
