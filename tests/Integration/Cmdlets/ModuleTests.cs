@@ -22,6 +22,7 @@ public sealed class ModuleTests : IDisposable
         "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
         "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
         "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
+        "Export-RedisKey", "Import-RedisKey",
     };
 
     private readonly PowerShellHost _ps = new();
