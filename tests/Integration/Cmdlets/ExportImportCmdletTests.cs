@@ -135,6 +135,45 @@ public sealed class ExportImportCmdletTests : IDisposable
     private const string ImportRedisKeyCommandTempPrefix = "psredis-import:";
 
     [Fact]
+    public void TrickyTextStaysReadableOnOneLineAndOddBytesAndScoresComeBackExactly()
+    {
+        string[] texts =
+        {
+            "", "quote \" backslash \\ slash /", "\u0000\u0001\u001f\b\f\n\r\t end", "line\u2028para\u2029sep",
+            "h\u00e9llo \u4e16\u754c \ud83d\ude00",
+        };
+        byte[][] odd =
+        {
+            new byte[] { 0xc3 }, new byte[] { 0xed, 0xa0, 0x80 }, new byte[] { 0xc0, 0x80 }, Enumerable.Range(0, 256).Select(i => (byte)i).ToArray(),
+        };
+        double[] scores = { 0.1, 1.0 / 3, double.Epsilon, double.MaxValue, -1e-300, 123456789012345678.0, double.PositiveInfinity, double.NegativeInfinity };
+        for (int i = 0; i < texts.Length; i++) Exec("SET", Key("t:" + i.ToString(CultureInfo.InvariantCulture)), texts[i]);
+        for (int i = 0; i < odd.Length; i++) Exec("RPUSH", Key("odd"), odd[i]);
+        var zadd = new List<object?> { "ZADD", Key("scores") };
+        for (int i = 0; i < scores.Length; i++)
+        {
+            zadd.Add(RespDouble.Format(scores[i]));
+            zadd.Add("m" + i.ToString(CultureInfo.InvariantCulture));
+        }
+        _client.Execute(zadd);
+        Dictionary<string, string> before = SnapshotAll();
+        Run("Export-RedisKey -Match \"${P}*\" -Path \"$D/tricky.jsonl\"").ShouldSucceed();
+        string file = File.ReadAllText(Path.Combine(_dir, "tricky.jsonl"), Encoding.UTF8);
+        Assert.Equal(texts.Length + 2, file.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.DoesNotContain('\u2028', file);
+        Assert.Contains("\\u2028", file, StringComparison.Ordinal);
+        Assert.Contains("h\u00e9llo \u4e16\u754c \ud83d\ude00", file, StringComparison.Ordinal); // text, not base64
+        DeleteAll();
+        Run("Import-RedisKey \"$D/tricky.jsonl\"").ShouldSucceed();
+        Assert.Equal(before, SnapshotAll());
+        foreach (ScoredBytes member in _client.ZScanOf(Key("scores"), 0, 100).Items)
+        {
+            int i = int.Parse(Encoding.UTF8.GetString(member.Member)[1..], CultureInfo.InvariantCulture);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(scores[i]), BitConverter.DoubleToInt64Bits(member.Score));
+        }
+    }
+
+    [Fact]
     public void TimeToLiveIsKeptForStringsAndCollections()
     {
         Exec("SET", Key("t:s"), "v", "PX", 100000);
