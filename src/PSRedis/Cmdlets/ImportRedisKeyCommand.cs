@@ -136,6 +136,8 @@ namespace PSRedis.Cmdlets
             internal byte[]? Temp;
             internal long Elements;
             internal string Display = string.Empty;
+            /// <summary>Set when the server refused a write of the elements: the key, if moved, is incomplete.</summary>
+            internal bool Refused;
         }
 
         private void ReadLine(RedisConnection connection, KeyLineReader reader, PendingKey key)
@@ -208,8 +210,8 @@ namespace PSRedis.Cmdlets
                         byte[][] items = chunk.ToArray();
                         chunk.Clear();
                         key.Elements += items.Length;
-                        if (set) Commands.Add(connection, c => c.SAddOf(temp, items), display);
-                        else Commands.Add(connection, c => c.RPushOf(temp, items), display);
+                        if (set) Commands.Add(connection, c => c.SAddOf(temp, items), display, null, (e, target) => Refused(key, e));
+                        else Commands.Add(connection, c => c.RPushOf(temp, items), display, null, (e, target) => Refused(key, e));
                     }
                     if (!reader.Open('[', ']')) return;
                     do
@@ -229,7 +231,7 @@ namespace PSRedis.Cmdlets
                         ScoredBytes[] items = chunk.ToArray();
                         chunk.Clear();
                         key.Elements += items.Length;
-                        Commands.Add(connection, c => c.ZAddOf(temp, items), display);
+                        Commands.Add(connection, c => c.ZAddOf(temp, items), display, null, (e, target) => Refused(key, e));
                     }
                     if (!reader.Open('[', ']')) return;
                     do
@@ -254,7 +256,7 @@ namespace PSRedis.Cmdlets
                         KeyValuePair<byte[], byte[]>[] items = chunk.ToArray();
                         chunk.Clear();
                         key.Elements += items.Length;
-                        Commands.Add(connection, c => c.HSetOf(temp, items), display);
+                        Commands.Add(connection, c => c.HSetOf(temp, items), display, null, (e, target) => Refused(key, e));
                     }
                     ReadFields(reader, chunk, () => { if (chunk.Count >= BatchSize) Send(); });
                     if (chunk.Count > 0) Send();
@@ -285,7 +287,7 @@ namespace PSRedis.Cmdlets
                         KeyValuePair<byte[], byte[]>[] entry = fields.ToArray();
                         string entryId = id;
                         key.Elements++;
-                        Commands.Add(connection, c => c.XAddOf(temp, entryId, entry), display);
+                        Commands.Add(connection, c => c.XAddOf(temp, entryId, entry), display, null, (e, target) => Refused(key, e));
                     }
                     while (reader.More(']'));
                     return;
@@ -338,7 +340,7 @@ namespace PSRedis.Cmdlets
             if (key.Type == "string")
             {
                 byte[] value = key.Value!;
-                Commands.Add(connection, c => c.SetBytesOf(k, value, ttl, onlyIfNew: !Replace), display, (set, output) => Outcome(set, display, output));
+                Commands.Add(connection, c => c.SetBytesOf(k, value, ttl, onlyIfNew: !Replace), display, (set, output) => Outcome(set, key, output));
                 return;
             }
             byte[] temp = key.Temp!;
@@ -351,12 +353,28 @@ namespace PSRedis.Cmdlets
                 return;
             }
             if (ttl.HasValue) Commands.Add(connection, c => c.PExpireOf(temp, ttl.Value), display);
-            Commands.Add(connection, c => c.RenameOf(temp, k, onlyIfNew: !Replace), display, (moved, output) => Outcome(moved, display, output));
+            Commands.Add(connection, c => c.RenameOf(temp, k, onlyIfNew: !Replace), display, (moved, output) => Outcome(moved, key, output));
             if (!Replace) Commands.Add(connection, c => c.DelOf(temp), display); // left over when the key existed
         }
 
-        private void Outcome(bool written, string display, Cmdlet output)
+        /// <summary>A refused element write: its own error, and the key is reported as incomplete once it is moved.</summary>
+        private ErrorRecord Refused(PendingKey key, RedisException e)
         {
+            key.Refused = true;
+            return ToErrorRecord(e, key.Display);
+        }
+
+        private void Outcome(bool written, PendingKey key, Cmdlet output)
+        {
+            string display = key.Display;
+            if (written && key.Refused)
+            {
+                _failed++;
+                output.WriteError(new ErrorRecord(
+                    new InvalidOperationException("The key '" + display + "' was written without some of its elements: the server refused a write of them (the error before says why)."),
+                    ErrorIds.Error, ErrorCategory.WriteError, display));
+                return;
+            }
             if (written)
             {
                 _imported++;
