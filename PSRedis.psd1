@@ -65,6 +65,8 @@
         'Set-RedisConfig'
         'Save-RedisDatabase'
         'Wait-RedisKey'
+        'Export-RedisKey'
+        'Import-RedisKey'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -76,9 +78,9 @@
             LicenseUri   = 'https://github.com/PSRedis/PSRedis/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- 47 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
+- 49 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
   locks, pipelines and transactions, and ops tools (latency, slow log, clients, config, background saves,
-  waiting for a key), over a compiled client with redis-py's feature set (no dependencies).
+  waiting for a key, keyspace copy, export, import and analysis), over a compiled client with redis-py's feature set (no dependencies).
 - Every cmdlet writes the same output inside Invoke-RedisPipeline/-Transaction as outside.
 - Ctrl+C ends blocking waits within about a second; a stopped connection is never reused.
 - Only Disconnect-Redis closes a connection; the most recently used one becomes the default.

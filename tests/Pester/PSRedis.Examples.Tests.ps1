@@ -205,6 +205,11 @@ $global:objectId = 'psredis-example-app'
         'Remove-RedisSortedSetMember #2' = { $m = @{}; 1..150 | ForEach-Object { $m["p$_"] = $_ }; Add-RedisSortedSetMember -Key leaderboard -Mapping $m }
         'Remove-RedisSortedSetMember #3' = { Add-RedisSortedSetMember -Key events -Member old -Score 1 }
         'Remove-RedisSortedSetMember #4' = { Add-RedisSortedSetMember -Key leaderboard -Mapping @{ alice = -1; bob = 2 } }
+        'Export-RedisKey #1'             = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }; Set-RedisValue -Key user:2:name -Value Bob }
+        'Export-RedisKey #3'             = { Set-RedisHash -Key session:1 -Value @{ user = 'ann' } }
+        'Import-RedisKey #1'             = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }; Export-RedisKey -Path users.jsonl -Force; Remove-RedisKey -Key user:1 }
+        'Import-RedisKey #2'             = { Set-RedisHash -Key user:1 -Value @{ Name = 'Ann' }; Export-RedisKey -Path users.jsonl -Force }
+        'Import-RedisKey #3'             = { Set-RedisHash -Key session:1 -Value @{ user = 'ann' } }
         'Rename-RedisKey #1'             = { Set-RedisValue -Key report:draft -Value text }
         'Rename-RedisKey #2'             = { Set-RedisValue -Key tmp:upload -Value bytes }
         'Set-RedisKeyExpiry #1'          = { Set-RedisValue -Key session:1 -Value x }

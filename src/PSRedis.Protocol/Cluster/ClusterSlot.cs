@@ -49,6 +49,49 @@ namespace PSRedis.Protocol
             _ => Of(Convert.ToString(arg, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty),
         };
 
+        private static string[]? s_tags;
+
+        /// <summary>
+        /// A short hash tag ("{...}") whose slot is <paramref name="slot"/>: a key that starts with it lands in that slot, so a
+        /// temporary key can sit beside any key (RENAME needs both in one slot on a cluster), whatever that key's name.
+        /// </summary>
+        public static string TagFor(int slot)
+        {
+            if (slot < 0 || slot >= Count) throw new ArgumentOutOfRangeException(nameof(slot));
+            string[] tags = s_tags ??= BuildTags();
+            return "{" + tags[slot] + "}";
+        }
+
+        private static string[] BuildTags()
+        {
+            // Numbers in base 36 cover every slot within about 170,000 tries (a few milliseconds, once).
+            var tags = new string[Count];
+            int found = 0;
+            for (long n = 0; found < Count; n++)
+            {
+                string text = ToBase36(n);
+                byte[] bytes = Encoding.ASCII.GetBytes(text);
+                int slot = Crc16(bytes, 0, bytes.Length) & (Count - 1);
+                if (tags[slot] != null) continue;
+                tags[slot] = text;
+                found++;
+            }
+            return tags;
+        }
+
+        private static string ToBase36(long n)
+        {
+            const string digits = "0123456789abcdefghijklmnopqrstuvwxyz";
+            if (n == 0) return "0";
+            var text = new StringBuilder();
+            while (n > 0)
+            {
+                text.Insert(0, digits[(int)(n % 36)]);
+                n /= 36;
+            }
+            return text.ToString();
+        }
+
         internal static ushort Crc16(byte[] data, int start, int length)
         {
             ushort crc = 0;

@@ -26,6 +26,10 @@ namespace PSRedis
         public const string ConnectionFailed = "PSRedis.ConnectionFailed";
         public const string ConnectionNotFound = "PSRedis.ConnectionNotFound";
         public const string Error = "PSRedis.Error";
+        public const string FileError = "PSRedis.FileError";
+        public const string FileExists = "PSRedis.FileExists";
+        public const string MalformedLine = "PSRedis.MalformedLine";
+        public const string NothingToResume = "PSRedis.NothingToResume";
         public const string ExpiryAndKeepTtl = "PSRedis.ExpiryAndKeepTtl";
         public const string InvalidArgument = "PSRedis.InvalidArgument";
         public const string InvalidBlock = "PSRedis.InvalidBlock";

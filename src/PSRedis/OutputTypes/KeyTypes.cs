@@ -127,3 +127,62 @@ namespace PSRedis
         public override string ToString() => Key + " = " + (Value is byte[] bytes ? "byte[" + bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]" : Value?.ToString());
     }
 }
+
+namespace PSRedis
+{
+    /// <summary>The summary Export-RedisKey -PassThru emits once, at the end.</summary>
+    public sealed class RedisKeyExportResult
+    {
+        internal RedisKeyExportResult(string path, long keys, long skipped, bool resumed, System.TimeSpan elapsed)
+        {
+            Path = path;
+            Keys = keys;
+            Skipped = skipped;
+            Resumed = resumed;
+            Elapsed = elapsed;
+        }
+
+        /// <summary>The file written.</summary>
+        public string Path { get; }
+        /// <summary>Keys written by this run (a resumed run counts only its own).</summary>
+        public long Keys { get; }
+        /// <summary>Keys seen but not written: gone before they were read, or of a module type.</summary>
+        public long Skipped { get; }
+        /// <summary>True when this run continued an interrupted export (-Resume).</summary>
+        public bool Resumed { get; }
+        public System.TimeSpan Elapsed { get; }
+
+        public override string ToString() => Keys.ToString(System.Globalization.CultureInfo.InvariantCulture) + " key(s) to " + Path;
+    }
+
+    /// <summary>The summary Import-RedisKey -PassThru emits once, at the end.</summary>
+    public sealed class RedisKeyImportResult
+    {
+        internal RedisKeyImportResult(string path, long lines, long imported, long existing, long failed, long declined, System.TimeSpan elapsed)
+        {
+            Path = path;
+            Lines = lines;
+            Imported = imported;
+            Existing = existing;
+            Failed = failed;
+            Declined = declined;
+            Elapsed = elapsed;
+        }
+
+        /// <summary>The file read.</summary>
+        public string Path { get; }
+        /// <summary>Key lines read (blank lines not counted).</summary>
+        public long Lines { get; }
+        /// <summary>Keys written.</summary>
+        public long Imported { get; }
+        /// <summary>Keys left alone because they existed (without -Replace).</summary>
+        public long Existing { get; }
+        /// <summary>Malformed lines and keys the server refused.</summary>
+        public long Failed { get; }
+        /// <summary>Keys -WhatIf or -Confirm declined.</summary>
+        public long Declined { get; }
+        public System.TimeSpan Elapsed { get; }
+
+        public override string ToString() => Imported.ToString(System.Globalization.CultureInfo.InvariantCulture) + " of " + Lines.ToString(System.Globalization.CultureInfo.InvariantCulture) + " key(s) from " + Path;
+    }
+}

@@ -154,6 +154,40 @@ public sealed class ClusterCmdletTests : IDisposable
     }
 
     [Fact]
+    public void ExportAndImportRoundTripOnEveryShard()
+    {
+        // Keys on every primary, collections among them: each collection's temporary key must share its slot for RENAME.
+        string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "psredis-cluster-export-" + Guid.NewGuid().ToString("N")[..8]);
+        System.IO.Directory.CreateDirectory(dir);
+        try
+        {
+            var vars = Vars();
+            vars["D"] = dir;
+            PowerShellResult r = _ps.Run("""
+                Connect-Redis -Url $Url -Name export | Out-Null
+                foreach ($i in 1..300) { Set-RedisValue -Key "${P}s:$i" -Value "v$i" }
+                foreach ($i in 1..30) { Push-RedisList -Key "${P}l:$i" -Value a, b, "$i"; Set-RedisHash -Key "${P}h:$i" -Value @{ f = "$i" } }
+                Add-RedisSortedSetMember -Key "${P}z" -Mapping @{ a = 0.1; b = 2 }
+                Set-RedisKeyExpiry -Key "${P}s:1" -TimeToLive 600
+                (Export-RedisKey -Match "${P}*" -Path "$D/c.jsonl" -Count 50 -PassThru).Keys
+                (Get-RedisKey -Match "${P}*" | Remove-RedisKey -Confirm:$false -PassThru).Removed
+                (Import-RedisKey -Path "$D/c.jsonl" -PassThru).Imported
+                (Import-RedisKey -Path "$D/c.jsonl" -PassThru -ErrorAction SilentlyContinue).Existing
+                (Import-RedisKey -Path "$D/c.jsonl" -Replace -PassThru).Imported
+                (Get-RedisList -Key "${P}l:7") -join ','
+                (Get-RedisHash -Key "${P}h:9").f
+                (Get-RedisKey -Match "${P}s:1" -Detailed).TimeToLive -gt 590
+                @(Get-RedisKey -Match '*psredis-import:*').Count
+                """, vars).ShouldSucceed();
+            Assert.Equal(new object[] { 361L, 361L, 361L, 361L, 361L, "a,b,7", "9", true, 0 }, r.Output.Select(o => o.BaseObject));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void BatchesSplitByNodeAndKeepTheirOrderTransactionsNeedOneSlot()
     {
         PowerShellResult r = _ps.Run("""

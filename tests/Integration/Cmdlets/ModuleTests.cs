@@ -24,6 +24,7 @@ public sealed class ModuleTests : IDisposable
         "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
         "Measure-RedisLatency", "Get-RedisSlowLog", "Clear-RedisSlowLog", "Get-RedisClient", "Stop-RedisClient",
         "Get-RedisConfig", "Set-RedisConfig", "Save-RedisDatabase", "Wait-RedisKey", "Copy-RedisKey", "Measure-RedisKey",
+        "Export-RedisKey", "Import-RedisKey",
     };
 
     private readonly PowerShellHost _ps = new();
