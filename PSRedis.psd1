@@ -59,6 +59,7 @@
         'Clear-RedisSlowLog'
         'Get-RedisClient'
         'Stop-RedisClient'
+        'Watch-RedisCommand'
         'Get-RedisConfig'
         'Set-RedisConfig'
         'Save-RedisDatabase'
