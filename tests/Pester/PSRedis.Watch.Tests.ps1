@@ -1,6 +1,7 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 <#
-    Watch-RedisCommand stories as a PowerShell user writes them (Pester 5, real pwsh): MONITOR as objects.
+    Issue 14's watch stories as a PowerShell user writes them (Pester 5, real pwsh): Watch-RedisCommand (MONITOR as
+    objects) and Use-RedisLock renewing its lock while a long block runs.
     Server: always a redis-server of this file's own (MONITOR sees every client, so other files' traffic would mix in).
     Build first; the module is imported from out/PSRedis.
     Run: Invoke-Pester ./tests/Pester/PSRedis.Watch.Tests.ps1 -Output Detailed
@@ -114,5 +115,44 @@ Describe 'Watch-RedisCommand' {
 
     It 'refuses to run inside a batch for its connection' {
         { Invoke-RedisPipeline { Watch-RedisCommand -Count 1 } -ErrorAction Stop } | Should -Throw -ErrorId 'PSRedis.NotBatchable*'
+    }
+}
+
+Describe 'Use-RedisLock renewal' {
+    It 'keeps a 1-second lock through a 3-second block, and stops renewing when the block ends' {
+        $name = "${Prefix}renewed"
+        # A rival in another runspace tries to take the lock every 100 ms while the block runs.
+        $rival = Start-Sender -DelayMs 200 -Commands ([scriptblock]::Create(@"
+            `$taken = 0
+            for (`$i = 0; `$i -lt 25; `$i++) {
+                if (Invoke-RedisCommand SET '$name' rival NX PX 10000) { `$taken++ }
+                [Threading.Thread]::Sleep(100)
+            }
+            Set-RedisValue -Key '${name}:rival' -Value `$taken
+"@))
+        $out = Use-RedisLock -Name $name -Timeout 1 -ScriptBlock {
+            Set-RedisValue -Key "${name}:token" -Value (Get-RedisValue -Key $name)
+            Start-Sleep -Seconds 3
+            'done'
+        } -ErrorVariable errs
+        Wait-Sender $rival
+        $out | Should -Be 'done'
+        $errs | Should -BeNullOrEmpty
+        Get-RedisValue -Key "${name}:rival" | Should -Be '0'
+        Test-RedisKey -Key $name | Should -BeFalse
+
+        # Nothing renews the owner's token any more: put back with a 1 s life, it expires.
+        Set-RedisValue -Key $name -Value (Get-RedisValue -Key "${name}:token") -Expiry 1
+        Start-Sleep -Milliseconds 1500
+        Test-RedisKey -Key $name | Should -BeFalse
+    }
+
+    It 'reports a lock deleted from under the block' {
+        $name = "${Prefix}stolen"
+        $out = Use-RedisLock -Name $name -Timeout 0.3 -ScriptBlock { Remove-RedisKey -Key $name -Force; Start-Sleep -Milliseconds 600; 'work' } -ErrorVariable errs -ErrorAction SilentlyContinue
+        $out | Should -Be 'work'
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'PSRedis.LockNotOwned*'
+        "$($errs[0])" | Should -BeLike '*was lost while the block ran*'
     }
 }
