@@ -182,3 +182,84 @@ public sealed class WatchCmdletTests : IClassFixture<WatchServerFixture>, IDispo
         Assert.Empty(r.Output);
     }
 }
+
+/// <summary>Register-RedisEvent -KeyEvent (issue 14) on a server of its own: the tests turn notify-keyspace-events off and on.</summary>
+public sealed class KeyEventCmdletTests : IClassFixture<WatchServerFixture>, IDisposable
+{
+    private readonly RedisServerProcess _server;
+    private readonly PowerShellHost _ps = new();
+    private readonly RedisClient _client;
+    private readonly string _prefix = "kev:" + Guid.NewGuid().ToString("N")[..8] + ":";
+
+    public KeyEventCmdletTests(WatchServerFixture fixture)
+    {
+        _server = fixture.Server;
+        _client = RedisClient.FromUrl(_server.Url);
+        _client.ConfigSet("notify-keyspace-events", "");
+        _ps.Run("Connect-Redis -Url $Url -Name kev", new Dictionary<string, object?> { ["Url"] = _server.Url }).ShouldSucceed();
+    }
+
+    public void Dispose()
+    {
+        _ps.Run("@($ExecutionContext.Events.Subscribers) | ForEach-Object { $ExecutionContext.Events.UnsubscribeEvent($_) }");
+        _client.ConfigSet("notify-keyspace-events", "");
+        _client.Dispose();
+        _ps.Dispose();
+    }
+
+    private List<PSObject> WaitForEvents(string id, int count)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            PowerShellResult r = _ps.Run($"@($ExecutionContext.Events.ReceivedEvents) | Where-Object {{ $_.SourceIdentifier -eq '{id}' }}");
+            if (r.Output.Count >= count || DateTime.UtcNow > deadline) return r.Output.ToList();
+            Thread.Sleep(50);
+        }
+    }
+
+    [Fact]
+    public void KeyEventWithEnableNotificationsDeliversTypedEventsFilteredByMatch()
+    {
+        PowerShellResult r = _ps.Run($"Register-RedisEvent -KeyEvent set, del -Match '{_prefix}keep:*' -EnableNotifications -SourceIdentifier kev1").ShouldSucceed();
+        Assert.Contains(r.Warnings, w => w.Contains("Enabled keyspace notifications", StringComparison.Ordinal));
+        string flags = _client.ConfigGet("notify-keyspace-events")["notify-keyspace-events"]!;
+        Assert.Contains('E', flags);
+        Assert.Contains('$', flags);
+        Assert.Contains('g', flags);
+
+        _client.Set(_prefix + "skip:1", "x");
+        _client.Set(_prefix + "keep:1", "x");
+        _client.Delete(_prefix + "skip:1");
+        _client.Delete(_prefix + "keep:1");
+        List<PSObject> events = WaitForEvents("kev1", 2);
+        Thread.Sleep(200);
+        events = WaitForEvents("kev1", 2);
+        Assert.Equal(2, events.Count);
+        dynamic set = ((dynamic)events[0].BaseObject).SourceEventArgs;
+        Assert.Equal(_prefix + "keep:1", set.Key);
+        Assert.Equal("set", set.Event);
+        Assert.Equal(0, (int)set.Database);
+        Assert.Equal("__keyevent@0__:set", set.Channel);
+        dynamic del = ((dynamic)events[1].BaseObject).SourceEventArgs;
+        Assert.Equal(_prefix + "keep:1", del.Key);
+        Assert.Equal("del", del.Event);
+
+        // A second registration finds the flags set: no warning.
+        r = _ps.Run("Register-RedisEvent -KeyEvent set -SourceIdentifier kev2").ShouldSucceed();
+        Assert.Empty(r.Warnings);
+    }
+
+    [Fact]
+    public void KeyEventWithoutEnableNotificationsWarnsHowToEnableThem()
+    {
+        PowerShellResult r = _ps.Run("Register-RedisEvent -KeyEvent expired -SourceIdentifier kev3").ShouldSucceed();
+        string warning = Assert.Single(r.Warnings);
+        Assert.Contains("-EnableNotifications", warning, StringComparison.Ordinal);
+        Assert.Contains("Set-RedisConfig -Name notify-keyspace-events -Value 'Ex'", warning, StringComparison.Ordinal);
+        Assert.Equal("", _client.ConfigGet("notify-keyspace-events")["notify-keyspace-events"]);
+
+        r = _ps.Run("Register-RedisEvent -Channel c -Match 'x*' -SourceIdentifier kev4");
+        Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.ConflictingOptions", StringComparison.Ordinal));
+    }
+}
