@@ -1,7 +1,7 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 <#
     Issue 14's watch stories as a PowerShell user writes them (Pester 5, real pwsh): Watch-RedisCommand (MONITOR as
-    objects) and Use-RedisLock renewing its lock while a long block runs.
+    objects), Use-RedisLock renewing its lock while a long block runs, and Register-RedisEvent -KeyEvent.
     Server: always a redis-server of this file's own (MONITOR sees every client, so other files' traffic would mix in).
     Build first; the module is imported from out/PSRedis.
     Run: Invoke-Pester ./tests/Pester/PSRedis.Watch.Tests.ps1 -Output Detailed
@@ -154,5 +154,42 @@ Describe 'Use-RedisLock renewal' {
         $errs.Count | Should -Be 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'PSRedis.LockNotOwned*'
         "$($errs[0])" | Should -BeLike '*was lost while the block ran*'
+    }
+}
+
+Describe 'Register-RedisEvent -KeyEvent' {
+    BeforeEach {
+        $null = Invoke-RedisCommand CONFIG SET notify-keyspace-events '' -Connection $Conn
+    }
+    AfterEach {
+        Get-EventSubscriber | Where-Object SourceIdentifier -like 'pester-kev*' | Unregister-Event
+        Get-Event | Where-Object SourceIdentifier -like 'pester-kev*' | Remove-Event
+        $null = Invoke-RedisCommand CONFIG SET notify-keyspace-events '' -Connection $Conn
+    }
+
+    It 'with -EnableNotifications delivers set and del events with Key, Event and Database, only for keys that match' {
+        Register-RedisEvent -KeyEvent set, del -Match "${Prefix}keep:*" -EnableNotifications -SourceIdentifier pester-kev -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -BeLike '*Enabled keyspace notifications*'
+        Set-RedisValue -Key "${Prefix}skip:1" -Value x
+        Set-RedisValue -Key "${Prefix}keep:1" -Value x
+        Remove-RedisKey -Key "${Prefix}skip:1", "${Prefix}keep:1" -Force
+        $first = Wait-Event -SourceIdentifier pester-kev -Timeout 5
+        $first | Should -Not -BeNullOrEmpty
+        $first.SourceEventArgs.Key | Should -Be "${Prefix}keep:1"
+        $first.SourceEventArgs.Event | Should -Be 'set'
+        $first.SourceEventArgs.Database | Should -Be 0
+        $deadline = [DateTime]::UtcNow.AddSeconds(5)
+        while (@(Get-Event -SourceIdentifier pester-kev -ErrorAction SilentlyContinue).Count -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        Start-Sleep -Milliseconds 200
+        $events = @(Get-Event -SourceIdentifier pester-kev)
+        $events.Count | Should -Be 2
+        $events[1].SourceEventArgs.Event | Should -Be 'del'
+        $events[1].SourceEventArgs.Key | Should -Be "${Prefix}keep:1"
+    }
+
+    It 'without -EnableNotifications warns how to enable them, and changes nothing' {
+        Register-RedisEvent -KeyEvent expired -SourceIdentifier pester-kev-off -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -BeLike '*-EnableNotifications*'
+        (Get-RedisConfig -Name notify-keyspace-events).Value | Should -BeNullOrEmpty
     }
 }
