@@ -172,6 +172,25 @@ public sealed class WatchCmdletTests : IClassFixture<WatchServerFixture>, IDispo
         }
     }
 
+    [Theory]
+    [InlineData("AUTH", "pw", "(redacted)")]
+    [InlineData("AUTH", "user pw", "(redacted) (redacted)")]
+    [InlineData("HELLO", "3 AUTH user pw SETNAME app", "3 AUTH user (redacted) SETNAME app")]
+    [InlineData("MIGRATE", "h 1 k 0 5 AUTH pw", "h 1 k 0 5 AUTH (redacted)")]
+    [InlineData("MIGRATE", "h 1 k 0 5 AUTH2 user pw KEYS a", "h 1 k 0 5 AUTH2 user (redacted) KEYS a")]
+    [InlineData("CONFIG", "SET masterauth pw maxmemory 10 requirepass pw2", "SET masterauth (redacted) maxmemory 10 requirepass (redacted)")]
+    [InlineData("ACL", "SETUSER u on >pw #abc ~*", "SETUSER u on >(redacted) #(redacted) ~*")]
+    [InlineData("SET", "k pw", "k pw")]
+    public void SecretsAreMaskedWhateverTheServerShows(string command, string arguments, string masked)
+    {
+        // MONITOR never shows CONFIG or ACL (admin commands) and redacts AUTH itself: the masking is checked directly.
+        PowerShellResult r = Run("""
+            $mask = [PSRedis.RedisMonitorEntry].GetMethod('Mask', [Reflection.BindingFlags]'NonPublic,Static')
+            $mask.Invoke($null, @($C, [Collections.Generic.List[string]]::new([string[]]($A -split ' ')))) -join ' '
+            """.Replace("$C", "'" + command + "'").Replace("$A", "'" + arguments + "'")).ShouldSucceed();
+        Assert.Equal(masked, r.Single());
+    }
+
     [Fact]
     public void RefusesABatchAndANodeThatIsNotThisServer()
     {
