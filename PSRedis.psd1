@@ -61,6 +61,7 @@
         'Clear-RedisSlowLog'
         'Get-RedisClient'
         'Stop-RedisClient'
+        'Watch-RedisCommand'
         'Get-RedisConfig'
         'Set-RedisConfig'
         'Save-RedisDatabase'
@@ -78,9 +79,9 @@
             LicenseUri   = 'https://github.com/PSRedis/PSRedis/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- 49 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
+- 50 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
   locks, pipelines and transactions, and ops tools (latency, slow log, clients, config, background saves,
-  waiting for a key, keyspace copy, export, import and analysis), over a compiled client with redis-py's feature set (no dependencies).
+  waiting for a key, watching commands, keyspace copy, export, import and analysis), over a compiled client with redis-py's feature set (no dependencies).
 - Every cmdlet writes the same output inside Invoke-RedisPipeline/-Transaction as outside.
 - Ctrl+C ends blocking waits within about a second; a stopped connection is never reused.
 - Only Disconnect-Redis closes a connection; the most recently used one becomes the default.

@@ -229,7 +229,7 @@ $global:objectId = 'psredis-example-app'
     }
 
     # Loops that wait for work forever: stopped after a few seconds, as Ctrl+C would.
-    $script:RunsUntilStopped = @('Pop-RedisList #2', 'Read-RedisStream #3')
+    $script:RunsUntilStopped = @('Pop-RedisList #2', 'Read-RedisStream #3', 'Watch-RedisCommand #4')
 
     function Invoke-Example {
         param([string] $Id, [string] $SetupKey, [string] $Code, [TimeSpan] $TimeLimit = [TimeSpan]::FromSeconds(30))

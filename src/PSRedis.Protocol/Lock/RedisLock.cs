@@ -173,6 +173,27 @@ return 1";
         public bool Reacquire()
         {
             string token = Token ?? throw new RedisLockException("Cannot reacquire an unlocked lock.");
+            return ReacquireWith(token);
+        }
+
+        /// <summary>
+        /// Keeps the lock this thread holds alive while work goes on: a background thread calls <see cref="Reacquire"/>
+        /// (with this thread's token) every <paramref name="interval"/> (default a third of <see cref="Timeout"/>) until the
+        /// returned renewal is disposed. A renewal that finds the lock no longer owned (expired, deleted, taken by someone
+        /// else) stops and records it in <see cref="RedisLockRenewal.Lost"/>; a failed round trip is tried again at the next
+        /// tick. Dispose it before releasing the lock.
+        /// </summary>
+        public RedisLockRenewal StartRenewal(TimeSpan? interval = null)
+        {
+            string token = Token ?? throw new RedisLockException("Cannot renew an unlocked lock.");
+            if (!Timeout.HasValue) throw new RedisLockException("Cannot renew a lock with no timeout.");
+            TimeSpan every = interval ?? TimeSpan.FromTicks(Timeout.Value.Ticks / 3);
+            if (every < TimeSpan.FromMilliseconds(1)) every = TimeSpan.FromMilliseconds(1);
+            return new RedisLockRenewal(this, token, every);
+        }
+
+        internal bool ReacquireWith(string token)
+        {
             if (!Timeout.HasValue) throw new RedisLockException("Cannot reacquire a lock with no timeout.");
             long ms = Timeout.Value.Ticks / TimeSpan.TicksPerMillisecond;
             object? done = _reacquire.Invoke(new[] { Name }, new object[] { token, ms }, _client);

@@ -17,7 +17,8 @@ namespace PSRedis.Cmdlets
     /// closes its connection. A lost connection is retried with exponential backoff for as long as the subscription
     /// exists (or -MaxRetry attempts), and queues one "&lt;SourceIdentifier&gt;.Disconnected" event per outage and one
     /// "&lt;SourceIdentifier&gt;.Reconnected" when the subscriptions are restored; failures queue under
-    /// "&lt;SourceIdentifier&gt;.Error".
+    /// "&lt;SourceIdentifier&gt;.Error". -KeyEvent subscribes to keyspace events (__keyevent@db__:event) whose event args carry
+    /// Key, Event and Database, filtered by -Match, checking (and with -EnableNotifications setting) notify-keyspace-events.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Register, "RedisEvent")]
     [OutputType(typeof(PSEventJob))]
@@ -42,6 +43,25 @@ namespace PSRedis.Cmdlets
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string[]? ShardChannel { get; set; }
+
+        /// <summary>
+        /// Keyspace events to receive (__keyevent@&lt;db&gt;__:&lt;event&gt; channels of the connection's database), e.g. set, del,
+        /// expired; wildcards subscribe by pattern. Each event's SourceEventArgs carries Key, Event and Database.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
+        public string[]? KeyEvent { get; set; }
+
+        /// <summary>With -KeyEvent: only keys that match this wildcard pattern become events (case-sensitive, as Redis keys).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
+        public string? Match { get; set; }
+
+        /// <summary>With -KeyEvent: adds the flags the events need to the server's notify-keyspace-events (CONFIG SET; every primary of a cluster).</summary>
+        [Parameter]
+        public SwitchParameter EnableNotifications { get; set; }
 
         /// <summary>The events' source identifier; a new GUID when absent.</summary>
         [Parameter]
@@ -71,10 +91,16 @@ namespace PSRedis.Cmdlets
             List<string> channels = Distinct(Channel);
             List<string> patterns = Distinct(Pattern);
             List<string> shardChannels = Distinct(ShardChannel);
-            if (channels.Count + patterns.Count + shardChannels.Count == 0)
+            List<string> keyEvents = Distinct(KeyEvent);
+            if (channels.Count + patterns.Count + shardChannels.Count + keyEvents.Count == 0)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one -Channel, -Pattern or -ShardChannel."),
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one -Channel, -Pattern, -ShardChannel or -KeyEvent."),
                     ErrorIds.NoChannel, ErrorCategory.InvalidArgument, null));
+            }
+            if (keyEvents.Count == 0 && (Match != null || EnableNotifications))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Match and -EnableNotifications go with -KeyEvent."),
+                    ErrorIds.ConflictingOptions, ErrorCategory.InvalidArgument, null));
             }
             string id = SourceIdentifier ?? Guid.NewGuid().ToString();
             if (Events.GetEventSubscribers(id).Any())
@@ -96,8 +122,20 @@ namespace PSRedis.Cmdlets
             }
             int? maxRetry = MyInvocation.BoundParameters.ContainsKey(nameof(MaxRetry)) ? MaxRetry : (int?)null;
             RedisConnection connection = ResolveConnection();
+            if (keyEvents.Count > 0)
+            {
+                string prefix = "__keyevent@" + connection.Database.ToString(CultureInfo.InvariantCulture) + "__:";
+                foreach (string e in keyEvents)
+                {
+                    string name = prefix + e.ToLowerInvariant();
+                    List<string> into = WildcardPattern.ContainsWildcardCharacters(e) ? patterns : channels;
+                    if (!into.Contains(name)) into.Add(name);
+                }
+                KeyspaceNotifications.Check(this, connection, keyEvents, EnableNotifications);
+            }
 
             var subscription = new RedisSubscription(connection, id, channels, patterns, shardChannels, Events, MessageData, maxRetry, healthCheck);
+            if (Match != null) subscription.KeyFilter = new WildcardPattern(Match, WildcardOptions.None);
             PSEventSubscriber subscriber = Events.SubscribeEvent(subscription, nameof(RedisSubscription.MessageReceived), id, MessageData, Action, false, false);
             subscription.Attach(subscriber);
             PSEventSubscriber? ender = null;

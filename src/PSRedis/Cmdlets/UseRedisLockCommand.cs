@@ -13,7 +13,10 @@ namespace PSRedis.Cmdlets
     /// block on this cmdlet's thread while holding it, and releases it in all cases (success, error, Ctrl+C).
     /// Waiting for the lock can be interrupted with Ctrl+C; failing to get it within -BlockingTimeout is the
     /// terminating error PSRedis.LockNotAcquired. A lock that expired while the block ran (-Timeout too short) is
-    /// reported after the block's output as the non-terminating error PSRedis.LockNotOwned.
+    /// reported after the block's output as the non-terminating error PSRedis.LockNotOwned. With -Timeout the lock is
+    /// renewed (RedisLock.StartRenewal: PEXPIRE with the owner's token) every third of it while the block runs, and the
+    /// renewal is stopped before the release whatever ends the block; a renewal that finds the lock gone (deleted, or
+    /// taken) is the same PSRedis.LockNotOwned error after the block (the block is not interrupted).
     /// </summary>
     [Cmdlet(VerbsOther.Use, "RedisLock")]
     [OutputType(typeof(object))]
@@ -76,6 +79,15 @@ namespace PSRedis.Cmdlets
                 return;
             }
 
+            // With a -Timeout the lock is renewed every third of it while the block runs, so a long block keeps it.
+            RedisLockRenewal? renewal = null;
+            if (Timeout.HasValue)
+            {
+                renewal = redisLock.StartRenewal();
+                WriteVerbose("Renewing lock " + name + " every " + renewal.Interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)
+                    + " s while the block runs");
+            }
+
             // The block's output streams as it is produced; its errors reach this cmdlet's error stream.
             var runner = new BlockRunner(this);
             _runner = runner;
@@ -85,19 +97,32 @@ namespace PSRedis.Cmdlets
             }
             catch (Exception blockFailure)
             {
-                // The block failed or was stopped: release, then let its error end this cmdlet.
+                // The block failed or was stopped: stop renewing, release, then let its error end this cmdlet.
+                renewal?.Dispose();
                 Exception? releaseFailure = Release(redisLock);
-                if (releaseFailure != null && !(blockFailure is PipelineStoppedException))
+                if (renewal?.Lost != null && !(blockFailure is PipelineStoppedException))
+                    WriteWarning(LostMessage(name, renewal));
+                else if (releaseFailure != null && !(blockFailure is PipelineStoppedException))
                     WriteWarning("Lock " + name + ": " + releaseFailure.Message);
                 throw;
             }
+            finally
+            {
+                renewal?.Dispose(); // never left running, whatever ended the block
+            }
             Exception? notReleased = Release(redisLock);
-            WriteVerbose("Released lock " + name);
+            WriteVerbose("Released lock " + name + (renewal != null ? " (renewed " + renewal.Renewals.ToString(CultureInfo.InvariantCulture) + " time(s))" : string.Empty));
             foreach (ErrorRecord error in runner.Errors) WriteError(error);
-            if (notReleased is RedisLockNotOwnedException)
+            if (renewal?.Lost != null)
+            {
+                var record = new ErrorRecord(renewal.Lost, ErrorIds.LockNotOwned, ErrorCategory.InvalidOperation, name);
+                record.ErrorDetails = new ErrorDetails(LostMessage(name, renewal));
+                WriteError(record);
+            }
+            else if (notReleased is RedisLockNotOwnedException)
             {
                 var record = new ErrorRecord(notReleased, ErrorIds.LockNotOwned, ErrorCategory.InvalidOperation, name);
-                record.ErrorDetails = new ErrorDetails("The lock " + name + " expired while the block ran, so the block was not protected all the time. Give a longer -Timeout.");
+                record.ErrorDetails = new ErrorDetails("The lock " + name + " was no longer held when the block ended (it was deleted, or expired while it could not be renewed), so the block was not protected all the time.");
                 WriteError(record);
             }
             else if (notReleased != null)
@@ -105,6 +130,10 @@ namespace PSRedis.Cmdlets
                 WriteError(ToErrorRecord(notReleased, name));
             }
         }
+
+        private static string LostMessage(string name, RedisLockRenewal renewal) =>
+            "The lock " + name + " was lost while the block ran (found at " + renewal.LostAt?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)
+            + " UTC when renewing it: the key was deleted, or it expired and someone else took it), so the block was not protected all the time.";
 
         private BlockRunner? _runner;
 

@@ -22,7 +22,35 @@ namespace PSRedis
             Channel = message.Channel;
             Pattern = message.Pattern;
             MessageBytes = message.DataBytes ?? new byte[0];
+            ParseNotification();
         }
+
+        /// <summary>
+        /// For a keyspace notification: the key, the event (set, del, expired, ...) and the database, from a
+        /// __keyevent@&lt;db&gt;__:&lt;event&gt; channel (the message is the key) or a __keyspace@&lt;db&gt;__:&lt;key&gt; channel (the message
+        /// is the event). Null for other messages.
+        /// </summary>
+        private void ParseNotification()
+        {
+            bool keyevent = Channel.StartsWith("__keyevent@", StringComparison.Ordinal);
+            if (!keyevent && !Channel.StartsWith("__keyspace@", StringComparison.Ordinal)) return;
+            int end = Channel.IndexOf("__:", 11, StringComparison.Ordinal);
+            if (end < 0 || !int.TryParse(Channel.Substring(11, end - 11), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out int db)) return;
+            string rest = Channel.Substring(end + 3);
+            Database = db;
+            Key = keyevent ? Message : rest;
+            Event = keyevent ? rest : Message;
+        }
+
+        /// <summary>For a keyspace notification (-KeyEvent, or a __keyspace@/__keyevent@ -Pattern): the key; otherwise null.</summary>
+        public string? Key { get; private set; }
+
+        /// <summary>For a keyspace notification: the event, such as set, del, expired, hset; otherwise null.</summary>
+        public string? Event { get; private set; }
+
+        /// <summary>For a keyspace notification: the database of the key; otherwise null.</summary>
+        public int? Database { get; private set; }
 
         /// <summary>"message" (a -Channel subscription), "pmessage" (-Pattern) or "smessage" (-ShardChannel, published with SPUBLISH).</summary>
         public string Type { get; }
@@ -102,6 +130,9 @@ namespace PSRedis
             PubSub.Error += OnError;
             EndSourceIdentifier = "PSRedis.SubscriptionEnd." + Guid.NewGuid().ToString("N");
         }
+
+        /// <summary>Register-RedisEvent -Match: only keyspace notifications for keys that match become events (set before Start).</summary>
+        internal WildcardPattern? KeyFilter { get; set; }
 
         /// <summary>Never raised (see the class remarks); the engine subscribes to it so Unregister-Event reaches this object.</summary>
 #pragma warning disable CS0067
@@ -199,8 +230,9 @@ namespace PSRedis
             PubSubMessage message = e.Message;
             if (message.IsPublished)
             {
-                Interlocked.Increment(ref _received);
                 var args = new RedisMessageEventArgs(message);
+                if (KeyFilter != null && (args.Key == null || !KeyFilter.IsMatch(args.Key))) return;
+                Interlocked.Increment(ref _received);
                 // Processed on this thread, so events are queued (or actions scheduled) in the order received.
                 _events.GenerateEvent(SourceIdentifier, this, new object[] { this, args }, _messageData, true, false);
             }

@@ -152,6 +152,68 @@ public sealed class ClusterPubSubTests : IDisposable
     }
 
     [Fact]
+    public void KeyEventWithEnableNotificationsSetsEveryPrimaryAndHearsEachOne()
+    {
+        SetNotifications(_group, "");
+        try
+        {
+            PowerShellResult r = _ps.Run("""
+                Register-RedisEvent -KeyEvent set, del -Match $Match -EnableNotifications -SourceIdentifier keyevents
+                @(@($ExecutionContext.Events.GetEventSubscribers('keyevents'))[0].SourceObject.PubSub.Nodes).Count
+                """, new() { ["Match"] = _prefix + "*" }).ShouldSucceed();
+            Assert.Equal(_group.Primaries.Count, r.Output.Last().BaseObject);
+            Assert.Equal(_group.Primaries.Count, r.Warnings.Count(w => w.Contains("Enabled keyspace notifications", StringComparison.Ordinal)));
+            foreach (RedisServerProcess primary in _group.Primaries)
+            {
+                using RedisClient client = _group.Client(primary.Port);
+                string flags = client.ConfigGet("notify-keyspace-events")["notify-keyspace-events"]!;
+                Assert.True(flags.Contains('E') && flags.Contains('$') && flags.Contains('g'), primary.Url + ": " + flags);
+            }
+            IReadOnlyList<string> keys = OnePerPrimary(_group, _prefix);
+            _ps.Run("foreach ($k in $Keys) { Set-RedisValue -Key $k -Value 1 }; Remove-RedisKey -Key $Keys -Confirm:$false",
+                new() { ["Keys"] = keys.ToArray() }).ShouldSucceed();
+            WaitForEvents("keyevents", keys.Count * 2);
+            Thread.Sleep(300);
+            PowerShellResult typed = _ps.Run("@($ExecutionContext.Events.ReceivedEvents).Where({ $_.SourceIdentifier -eq 'keyevents' }) | ForEach-Object { $_.SourceEventArgs.Event + ' ' + $_.SourceEventArgs.Key + ' ' + $_.SourceEventArgs.Database }")
+                .ShouldSucceed();
+            var seen = typed.Output.Select(o => (string)o.BaseObject).ToList();
+            Assert.Equal(keys.Count * 2, seen.Count);
+            foreach (string key in keys)
+            {
+                Assert.Equal(new[] { "set " + key + " 0", "del " + key + " 0" }, seen.Where(e => e.Split(' ')[1] == key));
+            }
+            Unregister("keyevents");
+        }
+        finally
+        {
+            SetNotifications(_group, "");
+        }
+    }
+
+    [Fact]
+    public void WatchRedisCommandWatchesTheNodeNodeNames()
+    {
+        RedisServerProcess second = _group.Primaries[1];
+        string node = second.Host + ":" + second.Port;
+        var sender = new Thread(() =>
+        {
+            using RedisClient client = _group.Client(second.Port);
+            Thread.Sleep(500);
+            client.ExecuteToObject(new object?[] { "ECHO", _prefix + "on-second" });
+        }) { IsBackground = true };
+        sender.Start();
+        PowerShellResult r = _ps.Run("Watch-RedisCommand -Node $Node -Match echo -Count 1 -Duration 10", new() { ["Node"] = node }).ShouldSucceed();
+        Assert.True(sender.Join(TimeSpan.FromSeconds(5)));
+        dynamic entry = r.Single()!;
+        Assert.Equal(node, entry.Node);
+        Assert.Equal("ECHO", entry.Command);
+        Assert.Equal(new[] { _prefix + "on-second" }, (string[])entry.Arguments);
+
+        r = _ps.Run("Watch-RedisCommand -Node '127.0.0.1:*' -Duration 1");
+        Assert.Contains(r.AllErrors, e => e.FullyQualifiedErrorId.StartsWith("PSRedis.NodeNotFound", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ClusterPubSubConfirmsAKeyspaceChannelOnceForAllPrimaries()
     {
         using RedisCluster cluster = RedisCluster.FromUrl(_group.SeedUrl);

@@ -408,12 +408,72 @@ public sealed class EventCmdletTests : IDisposable
     }
 
     [Fact]
-    public void ALockThatExpiredWhileHeldIsAnErrorAfterTheOutput()
+    public void ALongBlockKeepsItsLockByRenewalAndTheRenewalStopsWithTheBlock()
     {
-        string name = _prefix + "short";
-        PowerShellResult r = Run($"Use-RedisLock -Name '{name}' -Timeout 0.1 -ScriptBlock {{ [Threading.Thread]::Sleep(300); 'work' }}");
+        string name = _prefix + "renewed";
+        int taken = 0, tries = 0;
+        string? token = null;
+        using var done = new ManualResetEventSlim(false);
+        var rival = new Thread(() =>
+        {
+            using RedisClient other = RedisClient.FromUrl(_redis.Url);
+            while (!done.IsSet)
+            {
+                string? seen = other.Get(name);
+                if (seen != null) token = seen;
+                if (seen != null || token != null)
+                {
+                    tries++;
+                    if (other.Set(name, "rival", nx: true)) taken++;
+                }
+                Thread.Sleep(50);
+            }
+        }) { IsBackground = true };
+        rival.Start();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        PowerShellResult r = Run($"Use-RedisLock -Name '{name}' -Timeout 1 -ScriptBlock {{ [Threading.Thread]::Sleep(3000); 'work' }} -Verbose");
+        clock.Stop();
+        done.Set();
+        Assert.True(rival.Join(TimeSpan.FromSeconds(5)));
+        r.ShouldSucceed();
+        Assert.Equal("work", r.Single());
+        Assert.True(tries > 20, "the rival tried " + tries + " times");
+        Assert.Equal(0, taken);
+        Assert.Contains(r.Verbose, v => v.Contains("Renewing lock", StringComparison.Ordinal));
+        Assert.Null(_client.Get(name));
+
+        // The renewal ended with the block: a key with the same owner token (as if the release had not happened) is
+        // not renewed any more and expires on its own.
+        Assert.NotNull(token);
+        _client.Set(name, token!, px: TimeSpan.FromMilliseconds(1000));
+        Thread.Sleep(1500);
+        Assert.Null(_client.Get(name));
+    }
+
+    [Fact]
+    public void ALockDeletedWhileHeldIsReportedAfterTheOutput()
+    {
+        string name = _prefix + "deleted";
+        PowerShellResult r = Run($"Use-RedisLock -Name '{name}' -Timeout 0.3 -ScriptBlock {{ Remove-RedisKey -Key '{name}' -Force; [Threading.Thread]::Sleep(600); 'work' }}");
         Assert.Equal("work", r.Single());
         Assert.Null(r.TerminatingError);
-        Assert.Equal("PSRedis.LockNotOwned,PSRedis.Cmdlets.UseRedisLockCommand", Assert.Single(r.Errors).FullyQualifiedErrorId);
+        ErrorRecord error = Assert.Single(r.Errors);
+        Assert.Equal("PSRedis.LockNotOwned,PSRedis.Cmdlets.UseRedisLockCommand", error.FullyQualifiedErrorId);
+        Assert.Contains("was lost while the block ran", error.ErrorDetails?.Message ?? "", StringComparison.Ordinal);
+        Assert.Equal(name, error.TargetObject);
+    }
+
+    [Fact]
+    public void StoppingTheBlockStopsTheRenewal()
+    {
+        string name = _prefix + "stopped";
+        _ps.AssertStopsWhileRunning($"Use-RedisLock -Name '{name}' -Timeout 0.6 -ScriptBlock {{ Set-RedisValue -Key '{name}:token' -Value (Get-RedisValue -Key '{name}'); while ($true) {{ [Threading.Thread]::Sleep(50) }} }}",
+            TimeSpan.FromMilliseconds(800));
+        Assert.Null(_client.Get(name)); // released on stop
+        string? token = _client.Get(name + ":token");
+        Assert.NotNull(token);
+        _client.Set(name, token!, px: TimeSpan.FromMilliseconds(600));
+        Thread.Sleep(1100);
+        Assert.Null(_client.Get(name));
     }
 }

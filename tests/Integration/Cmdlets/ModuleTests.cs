@@ -22,7 +22,7 @@ public sealed class ModuleTests : IDisposable
         "Add-RedisSortedSetMember", "Get-RedisSortedSetMember", "Remove-RedisSortedSetMember",
         "Add-RedisStreamEntry", "Read-RedisStream", "Confirm-RedisStreamEntry",
         "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
-        "Measure-RedisLatency", "Get-RedisSlowLog", "Clear-RedisSlowLog", "Get-RedisClient", "Stop-RedisClient",
+        "Measure-RedisLatency", "Get-RedisSlowLog", "Clear-RedisSlowLog", "Get-RedisClient", "Stop-RedisClient", "Watch-RedisCommand",
         "Get-RedisConfig", "Set-RedisConfig", "Save-RedisDatabase", "Wait-RedisKey", "Copy-RedisKey", "Measure-RedisKey",
         "Export-RedisKey", "Import-RedisKey",
     };
