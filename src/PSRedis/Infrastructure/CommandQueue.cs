@@ -57,9 +57,9 @@ namespace PSRedis
         /// Queues the one command <paramref name="command"/> issues. Its result goes to <paramref name="onReply"/> (null:
         /// nothing is written); an error reply becomes a non-terminating error naming <paramref name="target"/> (made by
         /// <paramref name="onError"/> when given). An argument the client refuses is such an error at once.
-        /// With <paramref name="hold"/> outside a batch block the command is only queued, never sent here: it goes with the
-        /// next command that fills the window (or with <see cref="Flush"/>), so that several commands added together take
-        /// one write whatever the window.
+        /// With <paramref name="hold"/> outside a batch block the command is only queued, never sent here: it goes in the
+        /// write of the next command that fills the window (or with <see cref="Flush"/>), so that several commands added
+        /// together take one write whatever the window, and its reply is read with those of that write.
         /// </summary>
         internal void Add<T>(RedisConnection connection, Func<RedisCommands, T> command, object? target,
             Action<T, Cmdlet>? onReply = null, Func<RedisException, object?, ErrorRecord?>? onError = null, bool hold = false)
@@ -76,7 +76,9 @@ namespace PSRedis
             }
             RedisPipeline pipeline = PipelineFor(connection);
             Enqueue(pipeline, handler, command);
-            if (!hold && pipeline.Pending >= _window) Exchange(pipeline, _window);
+            // What this write sends stays outstanding (more than a window when held commands go with it): only the
+            // replies of earlier writes are read now, while PowerShell binds the next input.
+            if (!hold && pipeline.Pending >= _window) Exchange(pipeline, Math.Max(_window, pipeline.Pending));
         }
 
         /// <summary>
