@@ -24,7 +24,7 @@ namespace PSRedis
         internal const int DefaultWindow = 500;
 
         private readonly RedisCmdlet _cmdlet;
-        private readonly int _window;
+        private int _window;
         private readonly Action<PipelineReply> _handle;
         private RedisConnection? _connection;
         private RedisPipeline? _pipeline;
@@ -39,6 +39,17 @@ namespace PSRedis
             _handle = reply => Handle(reply, _cmdlet);
         }
 
+        /// <summary>
+        /// Commands per round trip outside a batch block: once this many are queued they are sent, and replies are
+        /// handled until no more than this many are outstanding. A cmdlet may change it as it goes (Get-RedisValue sends
+        /// one MGET per 1,000 keys with a window of one, and one GET per key with the default window when MGET is refused).
+        /// </summary>
+        internal int Window
+        {
+            get => _window;
+            set => _window = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        }
+
         /// <summary>True when <paramref name="connection"/>'s commands go to an enclosing Invoke-RedisPipeline/-Transaction.</summary>
         internal static bool IsBatching(RedisConnection connection) => BatchScope.Find(connection) != null;
 
@@ -46,9 +57,12 @@ namespace PSRedis
         /// Queues the one command <paramref name="command"/> issues. Its result goes to <paramref name="onReply"/> (null:
         /// nothing is written); an error reply becomes a non-terminating error naming <paramref name="target"/> (made by
         /// <paramref name="onError"/> when given). An argument the client refuses is such an error at once.
+        /// With <paramref name="hold"/> outside a batch block the command is only queued, never sent here: it goes in the
+        /// write of the next command that fills the window (or with <see cref="Flush"/>), so that several commands added
+        /// together take one write whatever the window, and its reply is read with those of that write.
         /// </summary>
         internal void Add<T>(RedisConnection connection, Func<RedisCommands, T> command, object? target,
-            Action<T, Cmdlet>? onReply = null, Func<RedisException, object?, ErrorRecord?>? onError = null)
+            Action<T, Cmdlet>? onReply = null, Func<RedisException, object?, ErrorRecord?>? onError = null, bool hold = false)
         {
             if (_stopped) throw new PipelineStoppedException();
             var handler = new ReplyHandler<T>(target, onReply, onError);
@@ -62,7 +76,9 @@ namespace PSRedis
             }
             RedisPipeline pipeline = PipelineFor(connection);
             Enqueue(pipeline, handler, command);
-            if (pipeline.Pending >= _window) Exchange(pipeline, _window);
+            // What this write sends stays outstanding (more than a window when held commands go with it): only the
+            // replies of earlier writes are read now, while PowerShell binds the next input.
+            if (!hold && pipeline.Pending >= _window) Exchange(pipeline, Math.Max(_window, pipeline.Pending));
         }
 
         /// <summary>

@@ -210,6 +210,47 @@ public sealed class ClusterCmdletTests : IDisposable
     }
 
     [Fact]
+    public void GetRedisValueReadsKeysOfEverySlotInOrderWithNullsAndWrongTypeErrorsAsInsideABatch()
+    {
+        // Outside a batch block 1,000 keys per MGET, which the cluster client splits by slot and puts back in order;
+        // the nil keys (missing, or of another type) are read again with GET.
+        using RedisCluster direct = RedisCluster.FromUrl(_group.SeedUrl);
+        var vars = Vars();
+        string p = (string)vars["P"]!;
+        var keys = Enumerable.Range(0, 1500).Select(i => p + "mget:" + i).ToArray();
+        var expected = new List<string>();
+        using (RedisPipeline pipe = direct.Pipeline(transaction: false))
+        {
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (i % 250 == 0 || i == 999)
+                {
+                    pipe.HSet(keys[i], "f", "v");
+                    expected.Add("err " + keys[i]);
+                }
+                else if (i % 9 == 4) expected.Add("null");
+                else
+                {
+                    pipe.Set(keys[i], "v" + i);
+                    expected.Add("val v" + i);
+                }
+            }
+            pipe.Execute();
+        }
+        vars["Keys"] = keys;
+        PowerShellResult r = _ps.Run("""
+            Connect-Redis -Url $Url -Name mget | Out-Null
+            function Show { process {
+                if ($_ -is [Management.Automation.ErrorRecord]) { "err $($_.TargetObject)" } elseif ($null -eq $_) { 'null' } else { "val $_" } } }
+            @($Keys | Get-RedisValue 2>&1 | Show) -join "`n"
+            @(Invoke-RedisPipeline { $Keys | Get-RedisValue } 2>&1 | Show) -join "`n"
+            """, vars).ShouldSucceed();
+        Assert.Equal(string.Join("\n", expected), r.Output[0].BaseObject);
+        Assert.Equal(string.Join("\n", expected), r.Output[1].BaseObject);
+        direct.Delete(keys);
+    }
+
+    [Fact]
     public void ServerInfoShowsEveryNodeOrThoseNamedAndDbSizeSums()
     {
         PowerShellResult r = _ps.Run("""

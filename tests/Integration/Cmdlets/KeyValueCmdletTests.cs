@@ -265,4 +265,154 @@ public sealed class KeyValueCmdletTests : IDisposable
         using RedisClient db5 = RedisClient.FromUrl(_client.Options.ToString().Replace("/0", "/5", StringComparison.Ordinal));
         db5.Delete(_prefix + "five");
     }
+
+    // Get-RedisValue reads 1,000 keys per MGET outside a batch block; MGET's nil stands for a missing key and for a key
+    // of another type alike, so the nil keys are read again with GET. The output must be what one GET per key gives.
+
+    /// <summary>
+    /// Keys of every kind: strings, missing keys, and hashes (the first key, both sides of the first batch boundary,
+    /// the last key, and some in between). Sets them up on <paramref name="client"/> and returns the keys with what
+    /// Get-RedisValue must give for each, in order.
+    /// </summary>
+    private static (string[] Keys, string[] Expected) MixedKeys(RedisClient client, string prefix, int count)
+    {
+        var keys = new string[count];
+        var expected = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            string key = keys[i] = prefix + "mix:" + i;
+            if (i % 401 == 0 || i == 999 || i == 1000 || i == count - 1)
+            {
+                client.ExecuteCommand("HSET", key, "f", "v");
+                expected[i] = "err " + key + " PSRedis.WrongType Key '" + key + "' does not hold a string value.";
+            }
+            else if (i % 7 == 3 || (i >= 1500 && i < 1520))
+            {
+                expected[i] = "null";
+            }
+            else
+            {
+                client.Set(key, "v" + i);
+                expected[i] = "val v" + i;
+            }
+        }
+        return (keys, expected);
+    }
+
+    /// <summary>One output or error of a run with 2>&amp;1, as the lines <see cref="MixedKeys"/> expects.</summary>
+    private static string Show(PSObject? item)
+    {
+        object? value = item?.BaseObject;
+        switch (value)
+        {
+            case null: return "null";
+            case ErrorRecord e: return "err " + e.TargetObject + " " + e.FullyQualifiedErrorId.Split(',')[0] + " " + e.ErrorDetails?.Message;
+            case string text: return "val " + text;
+            case byte[] bytes: return "val " + System.Text.Encoding.UTF8.GetString(bytes);
+        }
+        // -IncludeKey: the key, then the value as above.
+        return item!.Properties["Key"].Value + " " + Show(item.Properties["Value"].Value is object v ? PSObject.AsPSObject(v) : null);
+    }
+
+    private string[] Lines(string script, string[] keys)
+    {
+        PowerShellResult r = _ps.Run(script, new Dictionary<string, object?> { ["Keys"] = keys, ["P"] = _prefix });
+        Assert.Null(r.TerminatingError);
+        Assert.Empty(r.Errors); // every error came through 2>&1, in its place
+        return r.Output.Select(Show).ToArray();
+    }
+
+    [Fact]
+    public void PipedKeysOfMixedKindsGiveValuesNullsAndErrorsInInputOrderAsInsideABatch()
+    {
+        (string[] keys, string[] expected) = MixedKeys(_client, _prefix, 2345);
+        Assert.Equal(expected, Lines("$Keys | Get-RedisValue 2>&1", keys));
+        Assert.Equal(expected, Lines("Get-RedisValue -Key $Keys 2>&1", keys));
+        Assert.Equal(expected, Lines("$Keys | Get-RedisValue -AsByteArray 2>&1", keys));
+        Assert.Equal(expected.Select((line, i) => line.StartsWith("err ", StringComparison.Ordinal) ? line : keys[i] + " " + line),
+            Lines("$Keys | Get-RedisValue -IncludeKey 2>&1", keys));
+        // Inside a batch block each key is one GET with one reply: the same output.
+        Assert.Equal(expected, Lines("Invoke-RedisPipeline { $Keys | Get-RedisValue } 2>&1", keys));
+        Assert.Equal(expected, Lines("Invoke-RedisTransaction { Get-RedisValue -Key $Keys } 2>&1", keys));
+    }
+
+    [Fact]
+    public void OutsideABatchTheServerSeesOneMgetPerThousandKeysAndAGetOnlyForTheNilOnes()
+    {
+        using RedisServerProcess server = RedisServerProcess.Start();
+        using RedisClient observer = RedisClient.FromUrl(server.Url);
+        (string[] keys, string[] expected) = MixedKeys(observer, _prefix, 2345);
+        int nils = expected.Count(e => !e.StartsWith("val ", StringComparison.Ordinal));
+        _ps.Run("Connect-Redis -Url $Url -Name stats", new Dictionary<string, object?> { ["Url"] = server.Url }).ShouldSucceed();
+
+        observer.ExecuteCommand("CONFIG", "RESETSTAT");
+        Assert.Equal(expected, Lines("$Keys | Get-RedisValue 2>&1", keys));
+        Assert.Equal(3, ServerStats.CommandCalls(observer, "mget"));
+        Assert.Equal(nils, ServerStats.CommandCalls(observer, "get"));
+
+        // Inside a batch block: one GET per key, no MGET.
+        observer.ExecuteCommand("CONFIG", "RESETSTAT");
+        Assert.Equal(expected, Lines("Invoke-RedisPipeline { $Keys | Get-RedisValue } 2>&1", keys));
+        Assert.Equal(0, ServerStats.CommandCalls(observer, "mget"));
+        Assert.Equal(keys.Length, ServerStats.CommandCalls(observer, "get"));
+    }
+
+    [Fact]
+    public void AUserAllowedOnlyGetStillReadsEveryKeyWithOneGetEach()
+    {
+        using RedisServerProcess server = RedisServerProcess.Start();
+        using RedisClient admin = RedisClient.FromUrl(server.Url);
+        (string[] keys, string[] expected) = MixedKeys(admin, _prefix, 2345);
+        // PING for Connect-Redis's check; GET and nothing else to read with.
+        admin.ExecuteCommand("ACL", "SETUSER", "onlyget", "on", ">onlyget-pw", "~*", "+get", "+ping");
+        string url = "redis://onlyget:onlyget-pw@127.0.0.1:" + server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/0";
+        _ps.Run("Connect-Redis -Url $Url -Name onlyget", new Dictionary<string, object?> { ["Url"] = url }).ShouldSucceed();
+
+        admin.ExecuteCommand("CONFIG", "RESETSTAT");
+        Assert.Equal(expected, Lines("$Keys | Get-RedisValue 2>&1", keys));
+        // The first MGET was refused; from then on one GET per key (the first batch's keys included).
+        Assert.Equal(keys.Length, ServerStats.CommandCalls(admin, "get"));
+        Assert.Equal(expected, Lines("Get-RedisValue -Key $Keys -AsByteArray 2>&1", keys));
+    }
+
+    [Fact]
+    public void PipedObjectsGoToTheirOwnConnectionInOrder()
+    {
+        // The same key names in database 0 (plain strings: the session's connection) and database 5 (objects that
+        // carry their connection), alternating one by one, then in runs longer than a batch.
+        using RedisClient db5 = RedisClient.FromUrl(_client.Options.ToString().Replace("/0", "/5", StringComparison.Ordinal));
+        var keys = Enumerable.Range(0, 1200).Select(i => _prefix + "two:" + i).ToArray();
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (i % 5 != 0) _client.Set(keys[i], "zero" + i);
+            if (i % 3 != 0) db5.Set(keys[i], "five" + i);
+        }
+        var expected = new List<string>();
+        string Zero(int i) => i % 5 != 0 ? "val zero" + i : "null";
+        string Five(int i) => i % 3 != 0 ? "val five" + i : "null";
+        for (int i = 0; i < 100; i++)
+        {
+            expected.Add(Five(i));
+            expected.Add(Zero(i));
+        }
+        for (int i = 0; i < keys.Length; i++) expected.Add(Five(i));
+        for (int i = 0; i < keys.Length; i++) expected.Add(Zero(i));
+        try
+        {
+            string[] lines = Lines("""
+                $c5 = Connect-Redis -Url ((Test-RedisConnection).Url -replace '/0$', '/5') -Name two5 -PassThru
+                Connect-Redis -Url ((Test-RedisConnection -Connection $c5).Url -replace '/5$', '/0') -Name two0
+                & {
+                    foreach ($k in $Keys[0..99]) { [pscustomobject]@{ Key = $k; Connection = $c5 }; $k }
+                    foreach ($k in $Keys) { [pscustomobject]@{ Key = $k; Connection = $c5 } }
+                    $Keys
+                } | Get-RedisValue 2>&1
+                """, keys);
+            Assert.Equal(expected, lines);
+        }
+        finally
+        {
+            db5.Delete(keys);
+        }
+    }
 }
