@@ -91,7 +91,10 @@ namespace PSRedis.Protocol
             long left = deadline - Stopwatch.GetTimestamp();
             if (left <= 0) throw Passed(null);
             // Rounded up: a timeout that fires a little before the deadline would otherwise pass for the socket's own.
-            long leftMs = (left * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
+            // Whole seconds and the remainder apart: left * 1000 overflowed for deadlines ~10^8 s away (nanosecond
+            // ticks), which turned a huge -Timeout into a 1 ms one.
+            long frequency = Stopwatch.Frequency;
+            long leftMs = left / frequency * 1000 + ((left % frequency) * 1000 + frequency - 1) / frequency;
             if (_perReadMs != 0 && leftMs >= _perReadMs) return; // the socket timeout comes first: nothing to change
             int ms = (int)Math.Max(1, Math.Min(leftMs, int.MaxValue));
             if (ms == _appliedMs) return;
