@@ -380,9 +380,18 @@ namespace PSRedis.Tests.Integration.Commands
         {
             byte[] buffer = new byte[4096];
             byte[] error = Encoding.ASCII.GetBytes("-ERR this server answers only errors\r\n");
+            var pending = new List<byte>();
             try
             {
-                while (socket.Receive(buffer) > 0) socket.Send(error);
+                // One error per command, as a server answers: the client pipelines its handshake (CLIENT SETINFO, SETNAME)
+                // in one write, and one error per read left it waiting for the others until its socket timeout.
+                int n;
+                while ((n = socket.Receive(buffer)) > 0)
+                {
+                    for (int i = 0; i < n; i++) pending.Add(buffer[i]);
+                    int commands = TakeCommands(pending);
+                    for (int i = 0; i < commands; i++) socket.Send(error);
+                }
             }
             catch (SocketException)
             {
@@ -392,6 +401,38 @@ namespace PSRedis.Tests.Integration.Commands
             {
                 // Dispose closed it.
             }
+        }
+
+        /// <summary>Removes the complete RESP commands (arrays of bulk strings) at the start of <paramref name="bytes"/>; returns how many.</summary>
+        private static int TakeCommands(List<byte> bytes)
+        {
+            int count = 0;
+            while (true)
+            {
+                int at = 0;
+                if (!ReadHeader(bytes, ref at, (byte)'*', out int items)) return count;
+                bool whole = true;
+                for (int i = 0; i < items && whole; i++)
+                {
+                    whole = ReadHeader(bytes, ref at, (byte)'$', out int length) && at + length + 2 <= bytes.Count;
+                    if (whole) at += length + 2;
+                }
+                if (!whole) return count;
+                bytes.RemoveRange(0, at);
+                count++;
+            }
+        }
+
+        private static bool ReadHeader(List<byte> bytes, ref int at, byte prefix, out int value)
+        {
+            value = 0;
+            if (at >= bytes.Count) return false;
+            if (bytes[at] != prefix) throw new InvalidOperationException("Not a RESP command: '" + (char)bytes[at] + "' at " + at);
+            int i = at + 1;
+            while (i + 1 < bytes.Count && bytes[i] != (byte)'\r') value = value * 10 + (bytes[i++] - (byte)'0');
+            if (i + 1 >= bytes.Count) return false;
+            at = i + 2;
+            return true;
         }
 
         public void Dispose()
