@@ -16,16 +16,22 @@ BeforeAll {
     $script:Conn = Connect-Redis -Url $RedisUrl -Name pester-watch -PassThru
 
     # Another "user" sending commands on a connection of its own after a short delay (a second runspace).
-    function Start-Sender([scriptblock] $Commands, [int] $DelayMs = 500) {
+    # -AfterMonitor: first waits (up to 10 s) until a MONITOR connection is on, as a watch under load may take longer
+    # to start than the delay.
+    function Start-Sender([scriptblock] $Commands, [int] $DelayMs = 500, [switch] $AfterMonitor) {
         $ps = [powershell]::Create()
         $null = $ps.AddScript({
-                param($Manifest, $Url, $Delay, $Body)
+                param($Manifest, $Url, $Delay, $Body, $AfterMonitor)
                 Import-Module $Manifest
                 $null = Connect-Redis -Url $Url
+                $deadline = [DateTime]::UtcNow.AddSeconds(10)
+                while ($AfterMonitor -and [DateTime]::UtcNow -lt $deadline -and -not ((Invoke-RedisCommand CLIENT LIST) -match '\bflags=\S*O')) {
+                    [Threading.Thread]::Sleep(20)
+                }
                 [Threading.Thread]::Sleep($Delay)
                 & ([scriptblock]::Create($Body))
                 Disconnect-Redis
-            }).AddArgument($ModuleManifest).AddArgument($RedisUrl).AddArgument($DelayMs).AddArgument($Commands.ToString())
+            }).AddArgument($ModuleManifest).AddArgument($RedisUrl).AddArgument($DelayMs).AddArgument($Commands.ToString()).AddArgument([bool]$AfterMonitor)
         [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
     }
 
@@ -45,7 +51,7 @@ AfterAll {
 
 Describe 'Watch-RedisCommand' {
     It 'writes the commands another client sends as objects, and -Count ends it' {
-        $sender = Start-Sender -Commands ([scriptblock]::Create("Set-RedisValue -Key '${Prefix}greeting' -Value 'hello world'; `$null = Get-RedisValue -Key '${Prefix}greeting'"))
+        $sender = Start-Sender -AfterMonitor -Commands ([scriptblock]::Create("Set-RedisValue -Key '${Prefix}greeting' -Value 'hello world'; `$null = Invoke-RedisCommand GET '${Prefix}greeting'"))
         $seen = @(Watch-RedisCommand -Match set, get -Count 2 -Duration 10)
         Wait-Sender $sender
         $seen.Count | Should -Be 2
@@ -61,7 +67,7 @@ Describe 'Watch-RedisCommand' {
     }
 
     It 'ends on time with -Duration, and -Match filters on the whole command' {
-        $sender = Start-Sender -DelayMs 300 -Commands ([scriptblock]::Create("Set-RedisValue -Key '${Prefix}user:1' -Value x; Set-RedisValue -Key '${Prefix}other' -Value y"))
+        $sender = Start-Sender -AfterMonitor -DelayMs 300 -Commands ([scriptblock]::Create("Set-RedisValue -Key '${Prefix}user:1' -Value x; Set-RedisValue -Key '${Prefix}other' -Value y"))
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $seen = @(Watch-RedisCommand -Duration 1.5 -Match '* *user:*')
         $clock.Stop()
@@ -101,7 +107,7 @@ Describe 'Watch-RedisCommand' {
         try {
             # Connecting as that user sends its password (HELLO ... AUTH, or AUTH).
             $userUrl = $RedisUrl -replace '^redis://', "redis://${user}:pa55-word@"
-            $sender = Start-Sender -Commands ([scriptblock]::Create("Connect-Redis -Url '$userUrl' -Name as-user; Disconnect-Redis -Connection as-user"))
+            $sender = Start-Sender -AfterMonitor -Commands ([scriptblock]::Create("Connect-Redis -Url '$userUrl' -Name as-user; Disconnect-Redis -Connection as-user"))
             $seen = @(Watch-RedisCommand -Match auth, hello -Count 1 -Duration 10)
             Wait-Sender $sender
             $seen.Count | Should -Be 1

@@ -52,12 +52,15 @@ public sealed class WatchCmdletTests : IClassFixture<WatchServerFixture>, IDispo
 
     private int MonitorCount() => _client.ClientList().Count(c => c["flags"].Contains('O'));
 
-    /// <summary>Sends <paramref name="send"/> on another connection after a delay long enough for MONITOR to be on.</summary>
+    /// <summary>Sends <paramref name="send"/> on another connection once a MONITOR is on, after a further delay.</summary>
     private Thread SendLater(Action<RedisClient> send, int delayMs = 500)
     {
         var thread = new Thread(() =>
         {
             using RedisClient other = RedisClient.FromUrl(_server.Url);
+            // Under load the watch may take longer to start than the delay: wait for its MONITOR connection first.
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!other.ClientList().Any(c => c["flags"].Contains('O')) && DateTime.UtcNow < deadline) Thread.Sleep(20);
             Thread.Sleep(delayMs);
             send(other);
         }) { IsBackground = true };
