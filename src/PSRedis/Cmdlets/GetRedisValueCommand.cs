@@ -134,8 +134,15 @@ namespace PSRedis.Cmdlets
         private void ReadOne(RedisConnection connection, string key)
         {
             Action<object?, Cmdlet> write = IncludeKey ? (value, output) => output.WriteObject(new RedisKeyValue(key, value, connection)) : s_write;
-            if (AsByteArray) Commands.Add<object?>(connection, c => c.GetBytes(key), key, write, WrongType);
-            else Commands.Add<object?>(connection, c => c.Get(key), key, write, WrongType);
+            AddGet(connection, key, write, WrongType);
+        }
+
+        /// <summary>Queues one GET of <paramref name="key"/> (GetBytes with -AsByteArray); see CommandQueue.Add for <paramref name="hold"/>.</summary>
+        private void AddGet(RedisConnection connection, string key, Action<object?, Cmdlet> onReply,
+            Func<RedisException, object?, ErrorRecord?> onError, bool hold = false)
+        {
+            if (AsByteArray) Commands.Add<object?>(connection, c => c.GetBytes(key), key, onReply, onError, hold);
+            else Commands.Add<object?>(connection, c => c.Get(key), key, onReply, onError, hold);
         }
 
         /// <summary>Queues the gathered keys as one MGET (one GET per key once MGET was refused).</summary>
@@ -225,9 +232,7 @@ namespace PSRedis.Cmdlets
                 Done(batch);
                 return null;
             };
-            bool hold = !_perKey;
-            if (AsByteArray) Commands.Add<object?>(batch.Connection, c => c.GetBytes(key), key, answered, failed, hold);
-            else Commands.Add<object?>(batch.Connection, c => c.Get(key), key, answered, failed, hold);
+            AddGet(batch.Connection, key, answered, failed, hold: !_perKey);
         }
 
         private void Done(Batch batch)

@@ -11,26 +11,18 @@ using Xunit;
 
 namespace PSRedis.Tests.Integration.Cmdlets;
 
-/// <summary>A server of the ops tests' own: they change its settings, kill its clients and make it save.</summary>
-public sealed class AdminServerFixture : IDisposable
-{
-    public RedisServerProcess Server { get; } = RedisServerProcess.Start();
-
-    public void Dispose() => Server.Dispose();
-}
-
 /// <summary>
 /// The ops toolbox (issue 14) in a hosted engine against a real server: Measure-RedisLatency, Get-/Clear-RedisSlowLog,
 /// Get-/Stop-RedisClient, Get-/Set-RedisConfig, Save-RedisDatabase and Wait-RedisKey.
 /// </summary>
-public sealed class AdminCmdletTests : IClassFixture<AdminServerFixture>, IDisposable
+public sealed class AdminCmdletTests : IClassFixture<OwnServerFixture>, IDisposable
 {
     private readonly RedisServerProcess _server;
     private readonly PowerShellHost _ps = new();
     private readonly RedisClient _client;
     private readonly string _prefix = "adm:" + Guid.NewGuid().ToString("N")[..8] + ":";
 
-    public AdminCmdletTests(AdminServerFixture fixture)
+    public AdminCmdletTests(OwnServerFixture fixture)
     {
         _server = fixture.Server;
         _client = RedisClient.FromUrl(_server.Url);

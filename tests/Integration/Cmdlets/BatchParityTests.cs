@@ -9,25 +9,17 @@ using Xunit;
 
 namespace PSRedis.Tests.Integration.Cmdlets;
 
-/// <summary>A server of the parity tests' own, flushed before every run of a call.</summary>
-public sealed class ParityServerFixture : IDisposable
-{
-    public RedisServerProcess Server { get; } = RedisServerProcess.Start();
-
-    public void Dispose() => Server.Dispose();
-}
-
 /// <summary>
 /// Every data cmdlet, the same calls outside and inside Invoke-RedisPipeline and Invoke-RedisTransaction, on the same
 /// data: the output objects (type and properties) and the error records (id and target) must be the same. Output is
 /// made from replies by one handler whatever sent the command, so a line moved into a batch block changes when it is
 /// sent, never what it gives.
 /// </summary>
-public sealed class BatchParityTests : IClassFixture<ParityServerFixture>, IDisposable
+public sealed class BatchParityTests : IClassFixture<OwnServerFixture>, IDisposable
 {
     private readonly PowerShellHost _ps = new();
 
-    public BatchParityTests(ParityServerFixture fixture)
+    public BatchParityTests(OwnServerFixture fixture)
     {
         _ps.Run("Connect-Redis -Url $Url -Name parity", new() { ["Url"] = fixture.Server.Url }).ShouldSucceed();
     }

@@ -10,23 +10,15 @@ using Xunit;
 
 namespace PSRedis.Tests.Integration.Cmdlets;
 
-/// <summary>A server of the watch tests' own: MONITOR sees every client's commands, so other tests' traffic would mix in.</summary>
-public sealed class WatchServerFixture : IDisposable
-{
-    public RedisServerProcess Server { get; } = RedisServerProcess.Start();
-
-    public void Dispose() => Server.Dispose();
-}
-
 /// <summary>Watch-RedisCommand (issue 14): MONITOR as objects in a hosted engine against a real server.</summary>
-public sealed class WatchCmdletTests : IClassFixture<WatchServerFixture>, IDisposable
+public sealed class WatchCmdletTests : IClassFixture<OwnServerFixture>, IDisposable
 {
     private readonly RedisServerProcess _server;
     private readonly PowerShellHost _ps = new();
     private readonly RedisClient _client;
     private readonly string _prefix = "watch:" + Guid.NewGuid().ToString("N")[..8] + ":";
 
-    public WatchCmdletTests(WatchServerFixture fixture)
+    public WatchCmdletTests(OwnServerFixture fixture)
     {
         _server = fixture.Server;
         _client = RedisClient.FromUrl(_server.Url);
@@ -206,14 +198,14 @@ public sealed class WatchCmdletTests : IClassFixture<WatchServerFixture>, IDispo
 }
 
 /// <summary>Register-RedisEvent -KeyEvent (issue 14) on a server of its own: the tests turn notify-keyspace-events off and on.</summary>
-public sealed class KeyEventCmdletTests : IClassFixture<WatchServerFixture>, IDisposable
+public sealed class KeyEventCmdletTests : IClassFixture<OwnServerFixture>, IDisposable
 {
     private readonly RedisServerProcess _server;
     private readonly PowerShellHost _ps = new();
     private readonly RedisClient _client;
     private readonly string _prefix = "kev:" + Guid.NewGuid().ToString("N")[..8] + ":";
 
-    public KeyEventCmdletTests(WatchServerFixture fixture)
+    public KeyEventCmdletTests(OwnServerFixture fixture)
     {
         _server = fixture.Server;
         _client = RedisClient.FromUrl(_server.Url);
