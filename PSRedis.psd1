@@ -68,6 +68,8 @@
         'Wait-RedisKey'
         'Export-RedisKey'
         'Import-RedisKey'
+        'Start-RedisTestServer'
+        'Stop-RedisTestServer'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -79,7 +81,7 @@
             LicenseUri   = 'https://github.com/PSRedis/PSRedis/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- 50 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
+- 52 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
   locks, pipelines and transactions, and ops tools (latency, slow log, clients, config, background saves,
   waiting for a key, watching commands, keyspace copy, export, import and analysis), over a compiled client with redis-py's feature set (no dependencies).
 - Every cmdlet writes the same output inside Invoke-RedisPipeline/-Transaction as outside.

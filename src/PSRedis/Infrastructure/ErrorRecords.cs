@@ -56,6 +56,10 @@ namespace PSRedis
         public const string OutOfMemory = "PSRedis.OutOfMemory";
         public const string ReadOnly = "PSRedis.ReadOnly";
         public const string ServerError = "PSRedis.ServerError";
+        public const string TestServerEngineNotFound = "PSRedis.TestServerEngineNotFound";
+        public const string TestServerNotFound = "PSRedis.TestServerNotFound";
+        public const string TestServerStartFailed = "PSRedis.TestServerStartFailed";
+        public const string TestServerStopFailed = "PSRedis.TestServerStopFailed";
         public const string SubscriptionExists = "PSRedis.SubscriptionExists";
         public const string Timeout = "PSRedis.Timeout";
         public const string TransactionAborted = "PSRedis.TransactionAborted";
