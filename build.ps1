@@ -4,8 +4,9 @@
     Builds, tests, packages and demonstrates the PSRedis module.
 .DESCRIPTION
     ./build.ps1            Release build of PSRedis.slnx; the importable module lands in out/PSRedis.
-    ./build.ps1 -Demo      Builds, starts a throwaway redis-server on a free loopback port (never touching a server
-                           you run), shows the module working on it in a child pwsh, and stops the server.
+    ./build.ps1 -Demo      Builds, and in a child pwsh starts a throwaway server with Start-RedisTestServer on a free
+                           loopback port (redis-server from PATH, else Garnet from the tool manifest; never touching
+                           a server you run), shows the module working on it, and stops the server.
     ./build.ps1 -Test      Builds, runs the unit and integration tests (dotnet test, TRX in TestResults/), restores
                            Pester 5.9.1 from NuGet and runs tests/Pester in a child pwsh (NUnit XML in TestResults/),
                            prints "N passed, N failed" over both, and exits non-zero when any test failed.
@@ -65,24 +66,6 @@ function Invoke-ChildPwsh {
     $pwsh = @(Get-PwshCommand)
     $first, $rest = $pwsh
     Invoke-Native $first (@($rest) + @('-NoProfile', '-NoLogo', '-NonInteractive') + $Arguments) -NoThrow:$NoThrow
-}
-
-function Test-TcpPort {
-    param([int] $Port)
-    $client = [Net.Sockets.TcpClient]::new()
-    try {
-        $client.ConnectAsync('127.0.0.1', $Port).Wait(500) -and $client.Connected
-    } catch {
-        $false
-    } finally {
-        $client.Dispose()
-    }
-}
-
-function Get-FreeTcpPort {
-    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
 }
 
 # Restores Pester from NuGet (no gallery) and returns the path of its manifest.
@@ -146,32 +129,9 @@ if ($Package) {
 }
 
 if ($Demo) {
-    $redisServer = Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $redisServer) {
-        throw 'The demo starts a throwaway redis-server, and none is on PATH. Install Redis (apt-get install redis-server, brew install redis).'
-    }
-    $port = Get-FreeTcpPort
-    Write-Host "Starting a throwaway redis-server on 127.0.0.1:$port"
-    $log = Join-Path ([IO.Path]::GetTempPath()) "psredis-demo-$port.log"
-    $server = Start-Process -FilePath $redisServer.Source -PassThru -RedirectStandardOutput $log `
-        -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no')
-    try {
-        $deadline = [DateTime]::UtcNow.AddSeconds(10)
-        while (-not (Test-TcpPort -Port $port)) {
-            if ([DateTime]::UtcNow -gt $deadline -or $server.HasExited) {
-                throw "redis-server did not start on port ${port}: $(Get-Content $log -Raw -ErrorAction SilentlyContinue)"
-            }
-            Start-Sleep -Milliseconds 100
-        }
-        # A child pwsh, so this session never loads the DLL (and the next build can overwrite it).
-        $null = Invoke-ChildPwsh @('-File', (Join-Path $root 'docs/demo.ps1'), '-Url', "redis://127.0.0.1:$port/0")
-    } finally {
-        if (-not $server.HasExited) {
-            Write-Host "Stopping redis-server (pid $($server.Id))"
-            Stop-Process -Id $server.Id
-            $null = $server.WaitForExit(5000)
-        }
-    }
+    # A child pwsh, so this session never loads the DLL (and the next build can overwrite it); the demo starts its
+    # own throwaway server with Start-RedisTestServer (redis-server, else Garnet from the tool manifest) and stops it.
+    $null = Invoke-ChildPwsh @('-File', (Join-Path $root 'docs/demo.ps1'))
 }
 
 if ($Test) {

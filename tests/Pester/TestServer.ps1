@@ -3,7 +3,8 @@
         BeforeAll { . (Join-Path $PSScriptRoot 'TestServer.ps1'); $script:TestServer = Start-TestRedisServer -Tag x; ... }
         AfterAll  { Complete-TestFile -Server $TestServer -Connection $Conn -Prefix $Prefix }
     It imports the built module from out/PSRedis and finds a server: $env:REDIS_TEST_URL when set, else a
-    throwaway redis-server on a free loopback port, stopped by Complete-TestFile whatever else fails there.
+    throwaway server from the module's Start-RedisTestServer ($env:PSREDIS_TEST_ENGINE: Redis, the default, or
+    Garnet), stopped by Complete-TestFile whatever else fails there.
     Every server started here is also listed in $global:PSRedisTestServers, so the suite runner
     (Invoke-PesterSuite.ps1) can end any that a broken AfterAll left behind, and report it.
 #>
@@ -27,45 +28,36 @@ function Import-PSRedisUnderTest {
     $manifest
 }
 
-# Returns @{ Url; Process } where Process is $null when $env:REDIS_TEST_URL names the server.
+# Returns @{ Url; Process; Server } where Process and Server are $null when $env:REDIS_TEST_URL names the server.
+# The server comes from the module's own Start-RedisTestServer (so the suites exercise it daily), with the engine
+# $env:PSREDIS_TEST_ENGINE names (Redis by default; CI runs the suites a second time with Garnet). Url carries the password.
 # -Private always starts a server (for tests that flush, or need -Password or other -ArgumentList settings).
 # -Port starts it on that port (implies -Private), e.g. the port of a server just stopped, to play a restart.
 function Start-TestRedisServer {
     param([Parameter(Mandatory)] [string] $Tag, [string[]] $ArgumentList = @(), [string] $Password, [switch] $Private, [int] $Port)
     if ($env:REDIS_TEST_URL -and -not $Private -and -not $Port) {
-        return [pscustomobject]@{ Url = $env:REDIS_TEST_URL; Process = $null }
+        return [pscustomobject]@{ Url = $env:REDIS_TEST_URL; Process = $null; Server = $null }
     }
-    $redisServer = Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $redisServer) {
-        throw 'The Pester suites need redis-server on PATH (apt-get install redis-server, brew install redis), or $env:REDIS_TEST_URL naming a server.'
-    }
-    $port = if ($Port) { $Port } else { Get-FreeTcpPort }
-    $log = Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-$Tag-$port.log"
-    $process = Start-Process -FilePath $redisServer.Source -PassThru -RedirectStandardOutput $log `
-        -ArgumentList (@('--port', $port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no') + $ArgumentList +
-            $(if ($Password) { @('--requirepass', $Password) }))
+    $engine = if ($env:PSREDIS_TEST_ENGINE) { $env:PSREDIS_TEST_ENGINE } else { 'Redis' }
+    $options = @{ Engine = $engine; ArgumentList = $ArgumentList }
+    if ($Port) { $options.Port = $Port }
+    if ($Password) { $options.Password = $Password }
+    # From the repository root, where the tool manifest that lists garnet-server is.
+    Push-Location (Join-Path $PSScriptRoot '../..')
+    try { $server = Start-RedisTestServer @options -ErrorAction Stop }
+    finally { Pop-Location }
+    $process = Get-Process -Id $server.ProcessId
     $global:PSRedisTestServers.Add($process)
-    $url = if ($Password) { "redis://:$([uri]::EscapeDataString($Password))@127.0.0.1:$port/0" } else { "redis://127.0.0.1:$port/0" }
-    $deadline = [DateTime]::UtcNow.AddSeconds(10)
-    while (-not (Test-RedisConnection -Url $url -Timeout 1 -Quiet)) {
-        if ([DateTime]::UtcNow -gt $deadline -or $process.HasExited) {
-            Stop-TestRedisServer ([pscustomobject]@{ Url = $url; Process = $process })
-            throw "redis-server did not start on port ${port}: $(Get-Content $log -Raw -ErrorAction SilentlyContinue)"
-        }
-        Start-Sleep -Milliseconds 100
-    }
-    [pscustomobject]@{ Url = $url; Process = $process }
+    $url = if ($Password) { "redis://:$([uri]::EscapeDataString($Password))@127.0.0.1:$($server.Port)/0" } else { $server.Url }
+    [pscustomobject]@{ Url = $url; Process = $process; Server = $server }
 }
 
 function Stop-TestRedisServer {
     param($Server)
-    $process = $Server.Process
-    if (-not $process) { return }
-    if (-not $process.HasExited) {
-        Stop-Process -Id $process.Id -ErrorAction SilentlyContinue
-        if (-not $process.WaitForExit(5000)) { Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue }
-    }
-    $null = $global:PSRedisTestServers.Remove($process)
+    if (-not $Server.Process) { return }
+    if ($Server.Server) { $Server.Server | Stop-RedisTestServer }
+    elseif (-not $Server.Process.HasExited) { Stop-Process -Id $Server.Process.Id -Force -ErrorAction SilentlyContinue }
+    $null = $global:PSRedisTestServers.Remove($Server.Process)
 }
 
 # A free cluster port: a Redis cluster node also listens on port + 10000 (its bus), so both must be free, and the port

@@ -235,10 +235,22 @@ namespace PSRedis.TestServers
             if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath)) return hostPath;
             string? onPath = FindOnPath("dotnet");
             if (onPath != null) return onPath;
-            string? root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-            if (string.IsNullOrEmpty(root)) return null;
-            string inRoot = Path.Combine(root!, IsWindows ? "dotnet.exe" : "dotnet");
-            return File.Exists(inRoot) ? inRoot : null;
+            string host = IsWindows ? "dotnet.exe" : "dotnet";
+            // PowerShell itself may run on the dotnet host ('dotnet pwsh' with PATH changed since): its runtime folder is
+            // <dotnet root>/shared/Microsoft.NETCore.App/<version>/.
+            string runtimeRoot = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+            var roots = new List<string?> { Environment.GetEnvironmentVariable("DOTNET_ROOT"), runtimeRoot };
+            roots.AddRange(IsWindows
+                ? new[] { Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ProgramFiles), "dotnet") }
+                : new[] { "/usr/share/dotnet", "/usr/lib/dotnet", "/usr/local/share/dotnet", "/opt/homebrew/share/dotnet" });
+            roots.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet"));
+            foreach (string? root in roots)
+            {
+                if (string.IsNullOrEmpty(root)) continue;
+                string candidate = Path.Combine(root!, host);
+                if (File.Exists(candidate)) return candidate;
+            }
+            return null;
         }
     }
 }

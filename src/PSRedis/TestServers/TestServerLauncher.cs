@@ -55,6 +55,11 @@ namespace PSRedis.TestServers
         internal static RedisTestServer Start(TestServerRequest request, Action<string> verbose)
         {
             EngineProgram program = Find(request, verbose);
+            if (request.Port != 0 && !IsFree(request.Port))
+            {
+                // Checked first: a PING would reach the server already there, and pass for ours.
+                throw new TestServerException("Port " + request.Port.ToString(CultureInfo.InvariantCulture) + " on 127.0.0.1 is in use by another program.", engineMissing: false);
+            }
             for (int attempt = 1; ; attempt++)
             {
                 int port = request.Port != 0 ? request.Port : FreeLoopbackPort();
@@ -212,8 +217,14 @@ namespace PSRedis.TestServers
                     using (var client = new RedisClient(options))
                     {
                         client.Ping();
+                        RedisInfo info = client.Info("server");
+                        // A port taken meanwhile answers too, from another server: Redis says whose process it is.
+                        if (running.ProcessId.HasValue && Text(info, "process_id") is string pid && pid != running.ProcessId.Value.ToString(CultureInfo.InvariantCulture))
+                        {
+                            throw new PortTakenException("Port " + port.ToString(CultureInfo.InvariantCulture) + " is served by another process (" + pid + ").");
+                        }
                         if (docker && request.Password != null) client.ConfigSet("requirepass", request.Password);
-                        return client.Info("server");
+                        return info;
                     }
                 }
                 catch (RedisException e) when (!(e is RedisAuthenticationException))
@@ -272,6 +283,24 @@ namespace PSRedis.TestServers
 
         private static string? Text(RedisInfo info, string field) =>
             info.TryGetValue(field, out object value) ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+
+        private static bool IsFree(int port)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                listener.Start();
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        }
 
         private static int FreeLoopbackPort()
         {

@@ -24,7 +24,7 @@ public sealed class ModuleTests : IDisposable
         "Publish-RedisMessage", "Register-RedisEvent", "Invoke-RedisScript", "Use-RedisLock",
         "Measure-RedisLatency", "Get-RedisSlowLog", "Clear-RedisSlowLog", "Get-RedisClient", "Stop-RedisClient", "Watch-RedisCommand",
         "Get-RedisConfig", "Set-RedisConfig", "Save-RedisDatabase", "Wait-RedisKey", "Copy-RedisKey", "Measure-RedisKey",
-        "Export-RedisKey", "Import-RedisKey",
+        "Export-RedisKey", "Import-RedisKey", "Start-RedisTestServer", "Stop-RedisTestServer",
     };
 
     private readonly PowerShellHost _ps = new();
