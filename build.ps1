@@ -90,9 +90,8 @@ function Get-TestTotals {
         $totals.Skipped += [int]$counters.total - [int]$counters.executed
         $totals.Files++
     }
-    $summary = Join-Path $results 'pester-summary.txt'
-    if (Test-Path $summary) {
-        $pester = Get-Content $summary -Raw | ConvertFrom-StringData
+    foreach ($summary in Get-ChildItem $results -Filter 'pester*-summary.txt' -ErrorAction SilentlyContinue) {
+        $pester = Get-Content $summary.FullName -Raw | ConvertFrom-StringData
         $totals.Passed += [int]$pester.passed
         $totals.Failed += [int]$pester.failed
         $totals.Skipped += [int]$pester.skipped
@@ -144,9 +143,12 @@ if ($Test) {
         if ($code -ne 0) { $failures++ }
     }
     $pester = Get-PesterManifest
-    $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1'),
-        '-PesterManifest', $pester, '-ResultDirectory', $results) -NoThrow
-    if ($code -ne 0) { $failures++ }
+    # The Pester suites run twice: on redis-server, then on Garnet (the engine of last resort; docs/garnet.md).
+    foreach ($engine in 'Redis', 'Garnet') {
+        $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1'),
+            '-PesterManifest', $pester, '-ResultDirectory', $results, '-Engine', $engine) -NoThrow
+        if ($code -ne 0) { $failures++ }
+    }
 
     $totals = Get-TestTotals
     $line = "$($totals.Passed) passed, $($totals.Failed) failed" + $(if ($totals.Skipped) { ", $($totals.Skipped) skipped" })

@@ -9,25 +9,38 @@
     Where pester.xml (NUnit 2.5) and pester-summary.txt (passed=, failed=, skipped= lines) are written.
 .PARAMETER Path
     Test files or folders; default: every *.Tests.ps1 beside this script.
+.PARAMETER Engine
+    The server the suites start (Start-RedisTestServer -Engine, through $env:PSREDIS_TEST_ENGINE): Redis (default) or
+    Garnet. A Garnet run writes pester-garnet.xml and pester-garnet-summary.txt, and leaves out the suites that cannot
+    run on Garnet (docs/garnet.md says which and why).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $PesterManifest,
     [Parameter(Mandatory)] [string] $ResultDirectory,
-    [string[]] $Path = @($PSScriptRoot)
+    [string[]] $Path = @($PSScriptRoot),
+    [ValidateSet('Redis', 'Garnet')] [string] $Engine = 'Redis'
 )
 
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterManifest -Force
 $null = New-Item -ItemType Directory -Force -Path $ResultDirectory
 
+$env:PSREDIS_TEST_ENGINE = $Engine
+$resultName = if ($Engine -eq 'Redis') { 'pester' } else { "pester-$($Engine.ToLowerInvariant())" }
+
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
+if ($Engine -eq 'Garnet') {
+    # Cluster suites build redis-server clusters with redis-cli (Garnet's cluster mode is another product), and the
+    # test-server suite already starts both engines itself.
+    $config.Run.ExcludePath = @('*/PSRedis.Cluster.Tests.ps1', '*/PSRedis.ClusterFixture.Tests.ps1', '*/PSRedis.TestServer.Tests.ps1')
+}
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = Join-Path $ResultDirectory 'pester.xml'
+$config.TestResult.OutputPath = Join-Path $ResultDirectory "$resultName.xml"
 
 $result = $null
 $leaked = 0
@@ -51,6 +64,6 @@ $passed = $result.PassedCount
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount + $leaked
 $skipped = $result.SkippedCount + $result.NotRunCount + $result.InconclusiveCount
 @("passed=$passed", "failed=$failed", "skipped=$skipped") |
-    Set-Content -Path (Join-Path $ResultDirectory 'pester-summary.txt') -Encoding utf8NoBOM
-Write-Host "Pester: $passed passed, $failed failed, $skipped skipped"
+    Set-Content -Path (Join-Path $ResultDirectory "$resultName-summary.txt") -Encoding utf8NoBOM
+Write-Host "Pester ($Engine): $passed passed, $failed failed, $skipped skipped"
 exit ([int]($failed -gt 0 -or $passed -eq 0))

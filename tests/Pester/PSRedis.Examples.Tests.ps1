@@ -226,14 +226,23 @@ $global:objectId = 'psredis-example-app'
         'README: Step-RedisCounter -Key stats:views                   # INCRBY 1; -By 5, -By -2 or -Decrement (DECRBY), -By 0.5 (INCRBYFLOAT)' = {
             Push-RedisList -Key jobs:low -Value 'resize:7'
         }
+        # The Pester story of the README needs Pester: the version running this file (its path comes through the
+        # environment, which every runspace of the process shares).
+        "README: Describe 'my cache clean-up script' {" = { Import-Module $env:PSREDIS_EXAMPLES_PESTER }
     }
 
     # Loops that wait for work forever: stopped after a few seconds, as Ctrl+C would.
+    $env:PSREDIS_EXAMPLES_PESTER = (Get-Module Pester).Path
     $script:RunsUntilStopped = @('Pop-RedisList #2', 'Read-RedisStream #3', 'Watch-RedisCommand #4')
 
     function Invoke-Example {
         param([string] $Id, [string] $SetupKey, [string] $Code, [TimeSpan] $TimeLimit = [TimeSpan]::FromSeconds(30))
         foreach ($entry in $HostMap.GetEnumerator()) { $Code = $Code.Replace($entry.Key, $entry.Value) }
+        if ($Code -match '^\s*Describe\b') {
+            # A Pester example runs as Pester runs a file (a Describe run directly needs a saved file); a failed test throws.
+            $Code = "`$pester = New-PesterConfiguration; `$pester.Run.Throw = `$true; `$pester.Output.Verbosity = 'None'`n" +
+                "`$pester.Run.Container = New-PesterContainer -ScriptBlock {`n$Code`n}`nInvoke-Pester -Configuration `$pester"
+        }
         $useTls = $Code.Contains("-Port $TlsPort") -or $Code.Contains("rediss://127.0.0.1:$TlsPort")
         $null = Invoke-RedisCommand FLUSHALL -Connection $Admin -Force
         Get-Event | Remove-Event
