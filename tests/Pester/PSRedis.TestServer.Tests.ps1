@@ -158,6 +158,61 @@ Describe 'Several servers and stopping them' {
     }
 }
 
+Describe 'Server settings' {
+    It '-ArgumentList reaches the server as given, arguments with spaces included' {
+        $server = Start-RedisTestServer -Engine Redis -ArgumentList '--maxmemory', '50mb', '--client-output-buffer-limit', 'pubsub 32mb 8mb 60'
+        try {
+            $conn = Connect-Redis -Url $server.Url -Name settings -PassThru
+            (Get-RedisConfig -Name maxmemory -Connection $conn).Value | Should -Be '52428800'
+            (Get-RedisConfig -Name client-output-buffer-limit -Connection $conn).Value | Should -BeLike '*pubsub 33554432 8388608 60*'
+            (Get-RedisConfig -Name save -Connection $conn).Value | Should -BeNullOrEmpty
+            (Get-RedisConfig -Name appendonly -Connection $conn).Value | Should -Be 'no'
+            (Get-RedisConfig -Name bind -Connection $conn).Value | Should -Be '127.0.0.1'
+        }
+        finally {
+            Disconnect-Redis -Name settings
+            $server | Stop-RedisTestServer
+        }
+    }
+}
+
+Describe 'Start-RedisTestServer -Engine Docker, through a stand-in docker CLI' -Skip:$IsWindows {
+    # No Docker engine runs here: tests/Pester/FakeDocker/docker answers as one would, running the redis-server
+    # from PATH where the container would run the redis image, so the module's Docker path runs end to end.
+    BeforeAll {
+        $script:SavedPath = $env:PATH
+        $script:FakeState = Join-Path ([IO.Path]::GetTempPath()) "psredis-fake-docker-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $env:FAKE_DOCKER_STATE = $FakeState
+        $env:PATH = (Join-Path $PSScriptRoot 'FakeDocker') + [IO.Path]::PathSeparator + $env:PATH
+    }
+    AfterAll {
+        $env:PATH = $SavedPath
+        $env:FAKE_DOCKER_STATE = $null
+        Remove-Item $FakeState -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'publishes the redis image on a loopback port, sets the password, and removes the container on stop' {
+        $server = Start-RedisTestServer -Engine Docker -Password 'docker-only'
+        try {
+            $server.Engine | Should -Be 'Docker'
+            $server.ContainerId | Should -Not -BeNullOrEmpty
+            $server.ProcessId | Should -BeNullOrEmpty
+            { Connect-Redis -Url $server.Url -Name docker-noauth } | Should -Throw '*NOAUTH*'
+            $conn = Connect-Redis -Url $server.Url -Credential (New-TestCredential 'docker-only') -Name docker -PassThru
+            Invoke-RedisCommand PING -Connection $conn | Should -Be 'PONG'
+            Disconnect-Redis -Name docker
+        }
+        finally {
+            $server | Stop-RedisTestServer
+        }
+        Test-RedisConnection -Url $server.Url -Timeout 1 -Quiet | Should -BeFalse
+        $commands = Get-Content (Join-Path $FakeState 'commands.log')
+        $commands | Should -Contain "run --detach --name $($server.ContainerId) --publish 127.0.0.1:$($server.Port):6379 redis redis-server --save  --appendonly no"
+        $commands | Should -Contain "rm --force $($server.ContainerId)"
+        ($commands -join "`n") | Should -Not -BeLike '*docker-only*' # the password went over the connection, not on a command line
+    }
+}
+
 Describe 'A missing engine' {
     BeforeEach { $script:SavedPath = $env:PATH }
     AfterEach { $env:PATH = $SavedPath; Pop-Location -ErrorAction SilentlyContinue }
