@@ -158,6 +158,47 @@ Describe 'Several servers and stopping them' {
     }
 }
 
+Describe 'A server that does not answer' {
+    BeforeAll {
+        function Get-ServerFolders { @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'psredis-redis-*' -Directory).FullName }
+        # --port 0 and a unix socket: redis-server runs, but PING on its TCP port never gets an answer.
+        $script:Socket = Join-Path ([IO.Path]::GetTempPath()) "psredis-$([guid]::NewGuid().ToString('N').Substring(0, 8)).sock"
+        $script:Silent = @('--port', '0', '--unixsocket', $Socket)
+    }
+
+    It 'exits at start: a start error with the server''s own output, at once' {
+        $failure = { Start-RedisTestServer -Engine Redis -ArgumentList '--port', '0' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PSRedis.TestServerStartFailed,*' -PassThru
+        $failure.Exception.Message | Should -BeLike '*exited before it answered*not listen*'
+    }
+
+    It 'is a start error after -Timeout with the server''s output, and is stopped' {
+        $before = Get-ServerFolders
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $failure = { Start-RedisTestServer -Engine Redis -ArgumentList $Silent -Timeout 2 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PSRedis.TestServerStartFailed,*' -PassThru
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $failure.Exception.Message | Should -BeLike '*did not answer PING*within 2 s*Ready to accept connections*'
+        Get-ServerFolders | Where-Object { $_ -notin $before } | Should -BeNullOrEmpty
+    }
+
+    It 'Ctrl+C ends the wait at once and stops the server' {
+        $before = Get-ServerFolders
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$ModuleManifest'; Start-RedisTestServer -Engine Redis -ArgumentList '--port', '0', '--unixsocket', '$Socket' -Timeout 60")
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Seconds 1.5
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+        Get-ServerFolders | Where-Object { $_ -notin $before } | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Server settings' {
     It '-ArgumentList reaches the server as given, arguments with spaces included' {
         $server = Start-RedisTestServer -Engine Redis -ArgumentList '--maxmemory', '50mb', '--client-output-buffer-limit', 'pubsub 32mb 8mb 60'

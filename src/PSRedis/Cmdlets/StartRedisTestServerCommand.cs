@@ -18,6 +18,8 @@ namespace PSRedis.Cmdlets
     [OutputType(typeof(RedisTestServer))]
     public sealed class StartRedisTestServerCommand : PSCmdlet
     {
+        private readonly System.Threading.CancellationTokenSource _stop = new System.Threading.CancellationTokenSource();
+
         /// <summary>Auto (default): redis-server from PATH, else Garnet (a dotnet tool), else Docker's redis image.</summary>
         [Parameter(Position = 0)]
         public TestServerEngine Engine { get; set; } = TestServerEngine.Auto;
@@ -69,11 +71,16 @@ namespace PSRedis.Cmdlets
                 ArgumentList = ArgumentList,
                 Timeout = Timeout,
                 CurrentDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
+                Stopping = _stop.Token,
             };
             RedisTestServer server;
             try
             {
                 server = TestServerLauncher.Start(request, WriteVerbose);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException(); // Ctrl+C: the launcher has stopped what it started
             }
             catch (TestServerException e)
             {
@@ -89,6 +96,8 @@ namespace PSRedis.Cmdlets
             if (Connect) ConnectTo(server, password);
             WriteObject(server);
         }
+
+        protected override void StopProcessing() => _stop.Cancel();
 
         /// <summary>A connection to the new server, registered and made the default as Connect-Redis would.</summary>
         private void ConnectTo(RedisTestServer server, string? password)

@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Linq;
 using System.Text;
+using System.Threading;
 
 namespace PSRedis.TestServers
 {
@@ -52,8 +53,11 @@ namespace PSRedis.TestServers
             return run;
         }
 
-        /// <summary>Runs a short command to its end (killed after <paramref name="timeout"/>); ExitCode -1 when it could not run or timed out.</summary>
-        internal static ProgramRun Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
+        /// <summary>
+        /// Runs a short command to its end (killed after <paramref name="timeout"/>); ExitCode -1 when it could not run or
+        /// timed out. Cancelling kills it and throws OperationCanceledException.
+        /// </summary>
+        internal static ProgramRun Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancel = default)
         {
             ProgramRun run;
             try
@@ -66,7 +70,7 @@ namespace PSRedis.TestServers
                 failed.Add(e.Message);
                 return failed;
             }
-            if (!run.Process.WaitForExit((int)timeout.TotalMilliseconds))
+            if (!WaitForExit(run, timeout, cancel))
             {
                 run.Kill();
                 run.Add("(no answer within " + timeout.TotalSeconds + " s)");
@@ -76,6 +80,22 @@ namespace PSRedis.TestServers
             run.Process.WaitForExit(); // the parameterless wait also waits for the output readers to finish
             run.ExitCode = run.Process.ExitCode;
             return run;
+        }
+
+        private static bool WaitForExit(ProgramRun run, TimeSpan timeout, CancellationToken cancel)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            while (!run.Process.WaitForExit(50))
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    run.Kill();
+                    run.Dispose();
+                    cancel.ThrowIfCancellationRequested();
+                }
+                if (DateTime.UtcNow > deadline) return false;
+            }
+            return true;
         }
 
         internal int ExitCode { get; private set; }

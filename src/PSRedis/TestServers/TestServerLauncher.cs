@@ -41,6 +41,9 @@ namespace PSRedis.TestServers
         internal string CurrentDirectory { get; set; } = Environment.CurrentDirectory;
 
         internal string DockerImage { get; set; } = "redis";
+
+        /// <summary>Ctrl+C: the waits end within 50 ms, and what was started is stopped.</summary>
+        internal CancellationToken Stopping { get; set; }
     }
 
     /// <summary>
@@ -160,7 +163,7 @@ namespace PSRedis.TestServers
                         "redis-server", "--save", string.Empty, "--appendonly", "no" });
                     arguments.AddRange(request.ArgumentList);
                     // docker run pulls the image first when it is missing, which can take longer than the server's start.
-                    using (ProgramRun run = ProgramRun.Run(program.FileName, arguments, request.Timeout + TimeSpan.FromMinutes(2)))
+                    using (ProgramRun run = ProgramRun.Run(program.FileName, arguments, request.Timeout + TimeSpan.FromMinutes(2), request.Stopping))
                     {
                         if (run.ExitCode != 0)
                         {
@@ -206,6 +209,7 @@ namespace PSRedis.TestServers
             Exception? last = null;
             while (true)
             {
+                request.Stopping.ThrowIfCancellationRequested();
                 if (running.HasEnded)
                 {
                     string output = running.OutputTail(30);

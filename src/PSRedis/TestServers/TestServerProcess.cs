@@ -34,7 +34,13 @@ namespace PSRedis.TestServers
         /// <summary>The server's last output lines (for a container: its docker logs), for error messages.</summary>
         internal string OutputTail(int lines)
         {
-            if (_run != null) return string.Join(Environment.NewLine, _run.TailLines(lines));
+            if (_run != null)
+            {
+                // An exited process's last lines may still be on their way to the readers; waiting (without a timeout:
+                // it has exited, so this is only the pipes' end) delivers them.
+                if (_run.HasExited) _run.Process.WaitForExit();
+                return string.Join(Environment.NewLine, _run.TailLines(lines));
+            }
             if (ContainerId == null) return string.Empty;
             ProgramRun logs = ProgramRun.Run(_program.FileName, new[] { "logs", "--tail", lines.ToString(System.Globalization.CultureInfo.InvariantCulture), ContainerId }, TimeSpan.FromSeconds(10));
             using (logs) return logs.Output.Trim();
