@@ -84,6 +84,7 @@
 - 52 cmdlets: connections, keys, strings, hashes, lists, sets, sorted sets, streams, pub/sub events, scripts,
   locks, pipelines and transactions, and ops tools (latency, slow log, clients, config, background saves,
   waiting for a key, watching commands, keyspace copy, export, import and analysis), over a compiled client with redis-py's feature set (no dependencies).
+- Start-RedisTestServer/Stop-RedisTestServer: a throwaway Redis, Garnet or Docker server for Pester tests and demos.
 - Every cmdlet writes the same output inside Invoke-RedisPipeline/-Transaction as outside.
 - Ctrl+C ends blocking waits within about a second; a stopped connection is never reused.
 - Only Disconnect-Redis closes a connection; the most recently used one becomes the default.
