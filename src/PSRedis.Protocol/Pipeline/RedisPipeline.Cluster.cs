@@ -57,6 +57,9 @@ namespace PSRedis.Protocol
             finally
             {
                 _queue.Clear();
+                // A cluster pipeline reads through per-node streams, none of which it can ask INFO on here: its errors
+                // name the command and the server's text, not the server.
+                _unidentified.Clear();
                 _sent = 0;
                 _received = 0;
                 _scripts.Clear();
