@@ -52,6 +52,8 @@ namespace PSRedis.Protocol
         private Func<bool>? _isStopRequested;
         // "Unknown command" errors read while other replies were still due: the server is named once the stream is in step.
         private readonly List<RedisUnsupportedCommandException> _unidentified = new List<RedisUnsupportedCommandException>();
+        private readonly List<(RedisUnsupportedCommandException Error, ClusterNode Node)> _unidentifiedOnNodes =
+            new List<(RedisUnsupportedCommandException, ClusterNode)>();
 
         internal RedisPipeline(RedisClient client, bool transaction)
         {
@@ -654,6 +656,12 @@ namespace PSRedis.Protocol
         private RedisResponseException ErrorFor(RespValue reply, int index)
         {
             string? text = reply.AsString();
+            if (CarriedErrors.Of(reply) is RedisUnsupportedCommandException known)
+            {
+                // Already read and named by the cluster node that refused it.
+                Annotate(known, index);
+                return known;
+            }
             if (index >= 0 && UnsupportedCommand.IsUnknown(text, _queue[index].Args))
             {
                 RedisUnsupportedCommandException unsupported = UnsupportedCommand.For(_queue[index].Args, text!, null);
