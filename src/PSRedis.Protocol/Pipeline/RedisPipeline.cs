@@ -468,7 +468,18 @@ namespace PSRedis.Protocol
             try
             {
                 connection.SendCommand(args);
-                reply = blockFor.HasValue ? connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value)) : connection.ReadResponse();
+                reply = blockFor.HasValue
+                    ? connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value), errorsAsValues: true)
+                    : connection.ReadResponse(errorsAsValues: true);
+                if (reply.IsError)
+                {
+                    // Thrown inside this try as ReadResponse would have thrown it: a connection-type refusal (LOADING,
+                    // max clients) still resets the pipeline. Nothing else is outstanding on the held connection
+                    // (commands run one at a time here), so it can be asked which server it is.
+                    string text = reply.AsString()!;
+                    if (UnsupportedCommand.IsUnknown(text, args)) throw UnsupportedCommand.For(args, text, ServerIdentity.Of(connection));
+                    throw reply.ToException();
+                }
             }
             catch (Exception ex) when ((ex is RedisConnectionException || ex is RedisTimeoutException) && !(ex is RedisAuthenticationException))
             {

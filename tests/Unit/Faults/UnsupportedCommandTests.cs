@@ -120,6 +120,18 @@ namespace PSRedis.Tests.Unit.Faults
         }
 
         [Fact]
+        public void WhileWatchingACommandRunsAtOnceAndItsRefusalNamesTheServer()
+        {
+            using var server = Server(GarnetInfo, _ => "ERR unknown command");
+            using RedisClient client = FaultTests.ClientFor(server);
+            using RedisPipeline pipe = client.Pipeline(transaction: true);
+            pipe.Watch("k");
+            var ex = Assert.Throws<RedisUnsupportedCommandException>(() => pipe.ExecuteCommand("NOSUCH", "k"));
+            Assert.StartsWith("The server garnet 2.2.8 at 127.0.0.1:", ex.Message);
+            Assert.Equal("value", pipe.Get("k")); // the watch and its connection go on
+        }
+
+        [Fact]
         public void InATransactionTheQueueingRefusalIsAmongTheAbortsErrors()
         {
             using var server = new FakeRedisServer((c, s) =>
