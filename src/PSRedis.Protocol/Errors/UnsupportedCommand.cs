@@ -57,9 +57,12 @@ namespace PSRedis.Protocol
                 || message.IndexOf("unknown subcommand", StringComparison.OrdinalIgnoreCase) >= 0) return true;
             // "ERR <command> is not supported": only when the named command is the one sent, so that an argument's
             // "not supported" (an option, an encoding) is not taken for the whole command.
-            string named = NameOf(args, withSubcommand: args.Count > 1);
-            return message.StartsWith("ERR " + named + " is not supported", StringComparison.OrdinalIgnoreCase);
+            return NamedNotSupported(message, NameOf(args, withSubcommand: false))
+                || (args.Count > 1 && NamedNotSupported(message, NameOf(args, withSubcommand: true)));
         }
+
+        private static bool NamedNotSupported(string message, string named) =>
+            message.StartsWith("ERR " + named + " is not supported", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>The exception for an unknown-command <paramref name="message"/>; <paramref name="server"/> may come later.</summary>
         internal static RedisUnsupportedCommandException For(IReadOnlyList<object?> args, string message, ServerIdentity? server)

@@ -90,6 +90,16 @@ namespace PSRedis.Tests.Unit.Faults
             Assert.Equal("value", client.Get("k"));
         }
 
+        [Theory]
+        [InlineData("ERR OBJECT FREQ is not supported: Garnet does not track access frequency (no LFU maxmemory policy).", true)]
+        [InlineData("ERR OBJECT is not supported here", true)]
+        [InlineData("ERR encoding 'x' is not supported", false)]
+        [InlineData("ERR unknown subcommand 'FREQ'. Try OBJECT HELP.", true)]
+        [InlineData("ERR wrong number of arguments for 'object|freq' command", false)]
+        [InlineData("WRONGTYPE unknown command", false)]
+        public void WhatCountsAsUnsupported(string message, bool unsupported) =>
+            Assert.Equal(unsupported, UnsupportedCommand.IsUnknown(message, new object?[] { "object", "freq", "k" }));
+
         [Fact]
         public void OtherErrorsAreNotTakenForUnsupportedCommands()
         {
