@@ -52,9 +52,10 @@ namespace PSRedis.Protocol
                 bool sent = false;
                 RespValue reply;
                 T result;
+                RedisUnsupportedCommandException? unsupported;
                 try
                 {
-                    reply = ExecuteOnce(args, blockFor, parse, ref sent, out result);
+                    reply = ExecuteOnce(args, blockFor, parse, ref sent, out result, out unsupported);
                 }
                 catch (RedisException ex) when (failures < policy.Retries && RetryPolicy.IsTransient(ex, Options))
                 {
@@ -68,7 +69,7 @@ namespace PSRedis.Protocol
                     throw new RedisCommandInDoubtException(CommandText.Name(args), ex);
                 }
                 if (!reply.IsError) return result;
-                RedisException refusal = reply.ToException();
+                RedisException refusal = unsupported ?? reply.ToException();
                 // The server refused without applying anything (still loading, failing over): the same command may go
                 // again after the backoff, whatever it is.
                 if (failures < policy.Retries && RetryPolicy.IsTransientRefusal(refusal))
@@ -85,7 +86,8 @@ namespace PSRedis.Protocol
         /// was handed to the socket: before that, nothing of it can have run (a command the server did not receive
         /// in full is never executed), so any command may be tried again.
         /// </summary>
-        private RespValue ExecuteOnce<T>(IReadOnlyList<object?> args, TimeSpan? blockFor, Func<RespValue, T> parse, ref bool sent, out T result)
+        private RespValue ExecuteOnce<T>(IReadOnlyList<object?> args, TimeSpan? blockFor, Func<RespValue, T> parse, ref bool sent, out T result,
+            out RedisUnsupportedCommandException? unsupported)
         {
             IRedisConnection connection = ConnectionPool.GetConnection();
             try
@@ -97,6 +99,7 @@ namespace PSRedis.Protocol
                     ? connection.ReadResponse(ReadTimeoutFor(blockFor.Value), errorsAsValues: true)
                     : connection.ReadResponse(errorsAsValues: true);
                 result = default!;
+                unsupported = null;
                 if (!reply.IsError)
                 {
                     result = ParseOn(connection, args, reply, parse);
@@ -106,6 +109,11 @@ namespace PSRedis.Protocol
                     // A primary demoted by a failover answers READONLY on connections made before it: the next attempt
                     // must connect anew, where the name (or Sentinel) leads to the new primary.
                     connection.Disconnect();
+                }
+                else if (UnsupportedCommand.IsUnknown(reply.AsString(), args))
+                {
+                    // Asked here, on the connection that was refused, while it is held and in step: the same server.
+                    unsupported = UnsupportedCommand.For(args, reply.AsString()!, ServerIdentity.Of(connection));
                 }
                 return reply;
             }

@@ -30,6 +30,9 @@ namespace PSRedis.Protocol
         /// <summary>Commands added whose replies were not taken yet.</summary>
         public int Count => _entries.Count;
 
+        /// <summary>The node whose pipeline gave the last reply; null when it came by another way (a split, a redirect, a retry).</summary>
+        public ClusterNode? Answered { get; private set; }
+
         /// <summary>Queues <paramref name="args"/> on its node's pipeline, or its per-slot parts on theirs (sent by <see cref="Send"/>).</summary>
         public void Add(IReadOnlyList<object?> args, TimeSpan? blockFor)
         {
@@ -86,6 +89,7 @@ namespace PSRedis.Protocol
         public RespValue Receive()
         {
             Entry entry = _entries.Dequeue();
+            Answered = null;
             if (entry.Split == null) return Receive(entry.Parts[0]);
             var replies = new RespValue[entry.Parts.Length];
             for (int i = 0; i < replies.Length; i++) replies[i] = Receive(entry.Parts[i]);
@@ -115,8 +119,10 @@ namespace PSRedis.Protocol
                 return RedisCluster.AsValue(() => _cluster.Attempt(sub.Args, sub.Slot, null, Reply.Raw, sub.BlockFor));
             }
             RespValue answer = reply ?? throw new RedisInvalidResponseException("A node's pipeline gave no reply for " + CommandText.Name(sub.Args) + ".");
+            Answered = sub.Node;
             if (answer.IsError && IsRedirectOrBusy(answer, sub.Node!.Host, out ClusterRedirect redirect, out bool busy))
             {
+                Answered = null;
                 answer = RedisCluster.AsValue(() => busy
                     ? _cluster.Attempt(sub.Args, sub.Slot, null, Reply.Raw, sub.BlockFor)
                     : _cluster.Attempt(sub.Args, sub.Slot, _cluster.Follow(redirect), Reply.Raw, sub.BlockFor, asking: !redirect.IsMoved));

@@ -265,7 +265,7 @@ namespace PSRedis.Protocol
             }
             catch (RedisResponseException ex)
             {
-                return RespValue.Error(ex.Message);
+                return CarriedErrors.AsReply(ex);
             }
         }
 

@@ -69,6 +69,9 @@ namespace PSRedis.Protocol
         /// <summary>The server's HELLO reply when RESP3 was negotiated.</summary>
         public RespValue? HelloReply { get; private set; }
 
+        /// <summary>The server's product and version, read when it first refused a command as unknown (see <see cref="ServerIdentity.Of"/>).</summary>
+        internal ServerIdentity? Identity { get; set; }
+
         public void Connect()
         {
             if (_stream != null) return;
@@ -237,6 +240,7 @@ namespace PSRedis.Protocol
             _reader = null;
             _writer = null;
             HelloReply = null;
+            Identity = null;
             try
             {
                 // Shutdown tells the server at once instead of waiting for the socket to be collected.

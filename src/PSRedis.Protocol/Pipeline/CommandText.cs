@@ -44,6 +44,9 @@ namespace PSRedis.Protocol
             return name.Length > 0 ? name : "?";
         }
 
+        /// <summary>True when the command is a container ("OBJECT", "CLIENT") and a subcommand follows.</summary>
+        public static bool HasSubcommand(IReadOnlyList<object?> args) => args.Count > 1 && s_withSubcommand.Contains(Word(args[0]));
+
         /// <summary>An argument as the word it names (a name or subcommand sent as text or as UTF-8 bytes), in upper case.</summary>
         public static string Word(object? arg) => arg switch
         {

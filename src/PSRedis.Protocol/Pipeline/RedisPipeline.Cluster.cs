@@ -37,10 +37,50 @@ namespace PSRedis.Protocol
                 RespValue reply = _stream!.Receive();
                 _received++;
                 PipelineReply outcome = Outcome(index, reply);
+                NoteUnsupportedOn(_stream.Answered);
+                if (Outstanding == 0) IdentifyUnsupportedOnNodes(_cluster!);
                 _queue.Forget(index);
                 _queue.DropBefore(_received);
                 onReply?.Invoke(outcome);
             }
+        }
+
+        /// <summary>
+        /// An "unknown command" just read is kept with the node that answered it, to be named once every reply is in: the
+        /// node pipelines' connections are mid-stream until then. Without a known node (a redirect, a split) it names
+        /// the command and the server's text only.
+        /// </summary>
+        private void NoteUnsupportedOn(ClusterNode? node)
+        {
+            if (_unidentified.Count == 0) return;
+            if (node != null) foreach (RedisUnsupportedCommandException error in _unidentified) _unidentifiedOnNodes.Add((error, node));
+            _unidentified.Clear();
+        }
+
+        /// <summary>Asks INFO server once per node that refused a command, on a connection of that node's own pool.</summary>
+        private void IdentifyUnsupportedOnNodes(RedisCluster cluster)
+        {
+            if (_unidentifiedOnNodes.Count == 0) return;
+            var known = new Dictionary<string, ServerIdentity>(StringComparer.OrdinalIgnoreCase);
+            foreach ((RedisUnsupportedCommandException error, ClusterNode node) in _unidentifiedOnNodes)
+            {
+                if (!known.TryGetValue(node.Endpoint, out ServerIdentity? server))
+                {
+                    try
+                    {
+                        server = cluster.ClientFor(node).WithConnection(ServerIdentity.Of);
+                    }
+                    catch (RedisException ex)
+                    {
+                        // No connection to be had (a full pool, the node gone): the error still names the command and node.
+                        System.Diagnostics.Trace.WriteLine("PSRedis: could not ask " + node.Endpoint + " which server it is: " + ex.Message);
+                        server = ServerIdentity.Unknown(node.Endpoint);
+                    }
+                    known[node.Endpoint] = server;
+                }
+                error.Identify(server);
+            }
+            _unidentifiedOnNodes.Clear();
         }
 
         private void ResetCluster()
@@ -57,6 +97,8 @@ namespace PSRedis.Protocol
             finally
             {
                 _queue.Clear();
+                _unidentified.Clear();
+                _unidentifiedOnNodes.Clear();
                 _sent = 0;
                 _received = 0;
                 _scripts.Clear();

@@ -50,6 +50,10 @@ namespace PSRedis.Protocol
         private object? _state;
         private volatile bool _stopRequested;
         private Func<bool>? _isStopRequested;
+        // "Unknown command" errors read while other replies were still due: the server is named once the stream is in step.
+        private readonly List<RedisUnsupportedCommandException> _unidentified = new List<RedisUnsupportedCommandException>();
+        private readonly List<(RedisUnsupportedCommandException Error, ClusterNode Node)> _unidentifiedOnNodes =
+            new List<(RedisUnsupportedCommandException, ClusterNode)>();
 
         internal RedisPipeline(RedisClient client, bool transaction)
         {
@@ -208,6 +212,7 @@ namespace PSRedis.Protocol
                 return;
             }
             AbandonOutstanding();
+            _unidentified.Clear();
             _queue.Clear();
             _sent = 0;
             _received = 0;
@@ -419,6 +424,7 @@ namespace PSRedis.Protocol
                 }
                 _received++;
                 PipelineReply outcome = Outcome(index, reply);
+                if (Outstanding == 0) IdentifyUnsupported(connection);
                 // An answered command's arguments and state are not needed any more: a long stream holds only its window.
                 _queue.Forget(index);
                 _queue.DropBefore(_received);
@@ -462,7 +468,18 @@ namespace PSRedis.Protocol
             try
             {
                 connection.SendCommand(args);
-                reply = blockFor.HasValue ? connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value)) : connection.ReadResponse();
+                reply = blockFor.HasValue
+                    ? connection.ReadResponse(_client.PipelineReadTimeout(blockFor.Value), errorsAsValues: true)
+                    : connection.ReadResponse(errorsAsValues: true);
+                if (reply.IsError)
+                {
+                    // Thrown inside this try as ReadResponse would have thrown it: a connection-type refusal (LOADING,
+                    // max clients) still resets the pipeline. Nothing else is outstanding on the held connection
+                    // (commands run one at a time here), so it can be asked which server it is.
+                    string text = reply.AsString()!;
+                    if (UnsupportedCommand.IsUnknown(text, args)) throw UnsupportedCommand.For(args, text, ServerIdentity.Of(connection));
+                    throw reply.ToException();
+                }
             }
             catch (Exception ex) when ((ex is RedisConnectionException || ex is RedisTimeoutException) && !(ex is RedisAuthenticationException))
             {
@@ -603,13 +620,14 @@ namespace PSRedis.Protocol
                 throw;
             }
             _watching = false; // EXEC forgets the watched keys, whatever its outcome
+            IdentifyUnsupported(connection);
             if (exec.IsError)
             {
                 RedisException error = exec.ToException();
                 if (error is RedisExecAbortException)
                 {
                     var message = new StringBuilder(error.Message);
-                    foreach (RedisResponseException e in errors) message.Append(' ').Append(e.Message).Append('.');
+                    foreach (RedisResponseException e in errors) message.Append(' ').Append(e.Message.TrimEnd('.')).Append('.');
                     throw new RedisExecAbortException(message.ToString(), errors);
                 }
                 throw error;
@@ -648,11 +666,37 @@ namespace PSRedis.Protocol
 
         private RedisResponseException ErrorFor(RespValue reply, int index)
         {
+            string? text = reply.AsString();
+            if (CarriedErrors.Of(reply) is RedisUnsupportedCommandException known)
+            {
+                // Already read and named by the cluster node that refused it.
+                Annotate(known, index);
+                return known;
+            }
+            if (index >= 0 && UnsupportedCommand.IsUnknown(text, _queue[index].Args))
+            {
+                RedisUnsupportedCommandException unsupported = UnsupportedCommand.For(_queue[index].Args, text!, null);
+                _unidentified.Add(unsupported);
+                Annotate(unsupported, index);
+                return unsupported;
+            }
             RedisException mapped = reply.ToException();
             // Connection-type mappings (e.g. "max number of clients") still came as a reply to this one command.
             RedisResponseException error = mapped as RedisResponseException ?? new RedisResponseException(reply.AsString()!);
             Annotate(error, index);
             return error;
+        }
+
+        /// <summary>
+        /// Names the server in the "unknown command" errors read so far, asking INFO on <paramref name="connection"/>
+        /// (once per connection), which must have no reply outstanding.
+        /// </summary>
+        private void IdentifyUnsupported(IRedisConnection connection)
+        {
+            if (_unidentified.Count == 0) return;
+            ServerIdentity server = ServerIdentity.Of(connection);
+            foreach (RedisUnsupportedCommandException error in _unidentified) error.Identify(server);
+            _unidentified.Clear();
         }
 
         /// <summary>

@@ -148,7 +148,7 @@ namespace PSRedis.Protocol.Resp
         public RedisException ToException()
         {
             if (Type != RespType.Error) throw new InvalidOperationException("Not an error reply: " + Describe());
-            return ServerErrors.Map(AsString() ?? string.Empty);
+            return CarriedErrors.Of(this) ?? ServerErrors.Map(AsString() ?? string.Empty);
         }
 
         /// <summary>

@@ -15,6 +15,7 @@ namespace PSRedis
         public const string AuthenticationFailed = "PSRedis.AuthenticationFailed";
         public const string ClientNotFound = "PSRedis.ClientNotFound";
         public const string CommandNotAllowed = "PSRedis.CommandNotAllowed";
+        public const string CommandNotSupported = "PSRedis.CommandNotSupported";
         public const string ConfigNotFound = "PSRedis.ConfigNotFound";
         public const string MaskedValue = "PSRedis.MaskedValue";
         public const string SaveFailed = "PSRedis.SaveFailed";
@@ -108,6 +109,9 @@ namespace PSRedis
                     id = ErrorIds.ReadOnly; category = ErrorCategory.WriteError; break;
                 case RedisOutOfMemoryException _:
                     id = ErrorIds.OutOfMemory; category = ErrorCategory.LimitsExceeded; break;
+                case RedisUnsupportedCommandException _:
+                    // The server (its product or version) lacks the command: not the data's fault, nor the connection's.
+                    id = ErrorIds.CommandNotSupported; category = ErrorCategory.NotImplemented; break;
                 case RedisResponseException response when response.ErrorCode == "WRONGPASS" || response.ErrorCode == "NOAUTH":
                     // A refused AUTH sent as a command (Invoke-RedisCommand) is that command's answer, not a lost connection.
                     id = ErrorIds.AuthenticationFailed; category = ErrorCategory.AuthenticationError; break;

@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using PSRedis.Protocol.Resp;
+
+namespace PSRedis.Protocol
+{
+    /// <summary>
+    /// Which server product and version answered, from INFO server, to name it when it refuses a command it does not
+    /// know (Garnet and Valkey give server_name; Redis 7 does not, so "redis" is assumed).
+    /// </summary>
+    public sealed class ServerIdentity
+    {
+        internal ServerIdentity(string? name, string? version, string endpoint)
+        {
+            Name = name;
+            Version = version;
+            Endpoint = endpoint;
+        }
+
+        /// <summary>server_name from INFO ("garnet", "valkey"), "redis" when INFO has none, null when INFO could not be read.</summary>
+        public string? Name { get; }
+
+        /// <summary>garnet_version or valkey_version when present, else redis_version; null when unknown.</summary>
+        public string? Version { get; }
+
+        /// <summary>host:port (or the socket path) the connection goes to.</summary>
+        public string Endpoint { get; }
+
+        /// <summary>"garnet 2.2.8 at 127.0.0.1:7911", or "at 127.0.0.1:7911" when the product is unknown.</summary>
+        public string Describe()
+        {
+            string what = Name == null ? "" : Version == null ? Name + " " : Name + " " + Version + " ";
+            return what + "at " + Endpoint;
+        }
+
+        public override string ToString() => Describe();
+
+        /// <summary>Parses the text of INFO (any sections): "key:value" lines, "#" headers and blank lines skipped.</summary>
+        internal static ServerIdentity FromInfo(string info, string endpoint)
+        {
+            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (string raw in info.Split('\n'))
+            {
+                string line = raw.TrimEnd('\r');
+                int colon = line.IndexOf(':');
+                if (colon <= 0 || line[0] == '#') continue;
+                fields[line.Substring(0, colon)] = line.Substring(colon + 1).Trim();
+            }
+            string name = Field(fields, "server_name") ?? "redis";
+            string? version = Field(fields, name + "_version") ?? Field(fields, "garnet_version") ?? Field(fields, "valkey_version")
+                ?? Field(fields, "redis_version");
+            return new ServerIdentity(name, version, endpoint);
+        }
+
+        private static string? Field(Dictionary<string, string> fields, string name) =>
+            fields.TryGetValue(name, out string? value) && value.Length > 0 ? value : null;
+
+        internal static ServerIdentity Unknown(string endpoint) => new ServerIdentity(null, null, endpoint);
+
+        /// <summary>
+        /// INFO server on <paramref name="connection"/>, whose reply stream must be in step (nothing outstanding), within
+        /// the connection's own timeouts. Cached on a <see cref="Connection"/> until it disconnects (a reconnect may reach
+        /// another server: a failover). A failure gives what is known (the endpoint) and is traced, never thrown: the
+        /// caller is reporting another error, which must not be replaced by this one.
+        /// </summary>
+        internal static ServerIdentity Of(IRedisConnection connection)
+        {
+            var real = connection as Connection;
+            if (real?.Identity != null) return real.Identity;
+            string endpoint = connection.Options.Endpoint;
+            ServerIdentity identity;
+            try
+            {
+                connection.SendCommand(new object?[] { "INFO", "server" });
+                RespValue reply = connection.ReadResponse(errorsAsValues: true);
+                identity = reply.IsError || reply.IsNull ? Unknown(endpoint) : FromInfo(reply.AsString() ?? string.Empty, endpoint);
+            }
+            catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException || ex is OperationCanceledException)
+            {
+                // The connection marked itself broken if this was an I/O failure, so the pool will not reuse it.
+                System.Diagnostics.Trace.WriteLine("PSRedis: INFO server on " + endpoint + " failed: " + ex.Message);
+                return Unknown(endpoint);
+            }
+            if (real != null && real.IsConnected) real.Identity = identity;
+            return identity;
+        }
+    }
+}
