@@ -8,6 +8,8 @@
     (Invoke-PesterSuite.ps1) can end any that a broken AfterAll left behind, and report it.
 #>
 
+. (Join-Path $PSScriptRoot 'ServerEngine.ps1')
+
 if (-not (Test-Path Variable:global:PSRedisTestServers)) {
     $global:PSRedisTestServers = [System.Collections.Generic.List[System.Diagnostics.Process]]::new()
 }
@@ -35,6 +37,30 @@ function Start-TestRedisServer {
     if ($env:REDIS_TEST_URL -and -not $Private -and -not $Port) {
         return [pscustomobject]@{ Url = $env:REDIS_TEST_URL; Process = $null }
     }
+    # --- TEMPORARY Garnet branch (drop at merge: Start-RedisTestServer -Engine replaces this body) ---
+    if ($script:IsGarnet) {
+        $garnetDll = Join-Path $HOME '.nuget/packages/garnet-server/2.2.8/tools/net10.0/any/GarnetServer.dll'
+        if (-not (Test-Path $garnetDll)) { throw "Garnet is missing: run 'dotnet tool restore' ($garnetDll)." }
+        $port = if ($Port) { $Port } else { Get-FreeTcpPort }
+        $log = Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-garnet-$Tag-$port.log"
+        # One process (dotnet exec), not 'dotnet garnet-server', whose child would survive a kill by PID. --auth ACL
+        # always, as Redis: ACL SETUSER works, and the default user has no password unless -Password gives it one.
+        $process = Start-Process -FilePath 'dotnet' -PassThru -RedirectStandardOutput $log `
+            -ArgumentList (@('exec', $garnetDll, '--port', $port, '--bind', '127.0.0.1', '--lua', '--auth', 'ACL') + $ArgumentList +
+                $(if ($Password) { @('--password', $Password) }))
+        $global:PSRedisTestServers.Add($process)
+        $url = if ($Password) { "redis://:$([uri]::EscapeDataString($Password))@127.0.0.1:$port/0" } else { "redis://127.0.0.1:$port/0" }
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while (-not (Test-RedisConnection -Url $url -Timeout 1 -Quiet)) {
+            if ([DateTime]::UtcNow -gt $deadline -or $process.HasExited) {
+                Stop-TestRedisServer ([pscustomobject]@{ Url = $url; Process = $process })
+                throw "Garnet did not start on port ${port}: $(Get-Content $log -Raw -ErrorAction SilentlyContinue)"
+            }
+            Start-Sleep -Milliseconds 100
+        }
+        return [pscustomobject]@{ Url = $url; Process = $process }
+    }
+    # --- end of the TEMPORARY Garnet branch ---
     $redisServer = Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $redisServer) {
         throw 'The Pester suites need redis-server on PATH (apt-get install redis-server, brew install redis), or $env:REDIS_TEST_URL naming a server.'
