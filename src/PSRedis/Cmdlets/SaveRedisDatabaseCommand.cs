@@ -19,6 +19,9 @@ namespace PSRedis.Cmdlets
     {
         private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
         private readonly ManualResetEventSlim _stop = new ManualResetEventSlim(false);
+        // LASTSAVE before our BGSAVE, for a server whose INFO persistence does not say whether a save runs (Garnet):
+        // there the save has finished once LASTSAVE moves past it.
+        private DateTimeOffset _lastSaveBefore;
 
         /// <summary>Waits until the background save has finished and emits when it did.</summary>
         [Parameter]
@@ -57,6 +60,7 @@ namespace PSRedis.Cmdlets
         {
             var clock = Stopwatch.StartNew();
             WriteVerbose("BGSAVE on " + node);
+            if (Wait) _lastSaveBefore = client.LastSave();
             if (!StartSave(node, client, clock)) return;
             WriteVerbose("Background saving started on " + node + ".");
             if (!Wait) return;
@@ -92,6 +96,7 @@ namespace PSRedis.Cmdlets
                 WriteWarning("A background save (or AOF rewrite) is already in progress on " + node + "; waiting for it to finish, then saving.");
             }
             if (!WaitForSave(node, client, clock)) return false;
+            _lastSaveBefore = client.LastSave();
             client.BgSave();
             return true;
         }
@@ -104,7 +109,12 @@ namespace PSRedis.Cmdlets
             while (true)
             {
                 IReadOnlyDictionary<string, object> info = client.Info("persistence");
-                bool busy = Number(info, "rdb_bgsave_in_progress") != 0 || Number(info, "aof_rewrite_in_progress") != 0;
+                // Redis says whether a save (or AOF rewrite) runs. Garnet (2.2) has no rdb_bgsave_in_progress, and its
+                // checkpoint runs in the background after BGSAVE answers: there LASTSAVE moving on is the sign it finished
+                // (LASTSAVE counts whole seconds, so a save within the second of the one before is seen only at -Timeout).
+                bool busy = info.ContainsKey("rdb_bgsave_in_progress")
+                    ? Number(info, "rdb_bgsave_in_progress") != 0 || Number(info, "aof_rewrite_in_progress") != 0
+                    : client.LastSave() <= _lastSaveBefore;
                 if (!busy)
                 {
                     progress.RecordType = ProgressRecordType.Completed;
