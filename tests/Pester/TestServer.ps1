@@ -39,7 +39,7 @@ function Start-TestRedisServer {
     }
     # --- TEMPORARY Garnet branch (drop at merge: Start-RedisTestServer -Engine replaces this body) ---
     if ($script:IsGarnet) {
-        $garnetDll = Join-Path $HOME '.nuget/packages/garnet-server/2.2.8/tools/net10.0/any/GarnetServer.dll'
+        $garnetDll = $script:GarnetServerDll
         if (-not (Test-Path $garnetDll)) { throw "Garnet is missing: run 'dotnet tool restore' ($garnetDll)." }
         $port = if ($Port) { $Port } else { Get-FreeTcpPort }
         $log = Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-garnet-$Tag-$port.log"
