@@ -129,6 +129,7 @@ Describe 'Any command, server info, flushing' {
     }
 
     It 'ends a blocking command on Ctrl+C, and consumes nothing afterwards' {
+        Skip-KnownGarnetDifference -Because 'a client that disconnects while blocked in BLPOP stays blocked in the server, and takes (loses) the next element pushed; only CLIENT UNBLOCK <id> ends it'
         $ps = [powershell]::Create([System.Management.Automation.RunspaceMode]::NewRunspace)
         try {
             $null = $ps.AddScript("Import-Module '$ModuleManifest'; Connect-Redis -Url '$RedisUrl'; Invoke-RedisCommand BLPOP '${Prefix}blocked' 0")
