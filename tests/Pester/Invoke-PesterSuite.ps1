@@ -9,6 +9,10 @@
     Where pester.xml (NUnit 2.5) and pester-summary.txt (passed=, failed=, skipped= lines) are written.
 .PARAMETER Path
     Test files or folders; default: every *.Tests.ps1 beside this script.
+.NOTES
+    $env:PSREDIS_TEST_ENGINE = 'Garnet' runs the suites against Microsoft Garnet instead of redis-server (see
+    ServerEngine.ps1 and docs/garnet.md). The cluster suites (PSRedis.Cluster*.Tests.ps1) are left out then: they start
+    redis-server clusters with redis-cli whatever the engine, so under Garnet they would only repeat the Redis run.
 #>
 [CmdletBinding()]
 param(
@@ -22,6 +26,15 @@ Import-Module $PesterManifest -Force
 $null = New-Item -ItemType Directory -Force -Path $ResultDirectory
 
 $config = New-PesterConfiguration
+if ($env:PSREDIS_TEST_ENGINE -eq 'Garnet') {
+    $files = @(Get-ChildItem -Path $Path -Filter '*.Tests.ps1' -File -Recurse)
+    $cluster = @($files | Where-Object Name -like 'PSRedis.Cluster*.Tests.ps1')
+    foreach ($file in $cluster) {
+        Write-Host "Left out under Garnet: $($file.Name) (a redis-server cluster whatever the engine; the Redis run covers it)."
+    }
+    $Path = @($files | Where-Object Name -notlike 'PSRedis.Cluster*.Tests.ps1' | ForEach-Object FullName)
+    if (-not $Path.Count) { Write-Host 'Pester: nothing to run under Garnet.'; exit 0 }
+}
 $config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
@@ -43,6 +56,15 @@ finally {
             Write-Warning "A test left redis-server (pid $($process.Id)) running; stopping it."
             Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue
         }
+    }
+}
+
+# Every skipped test with its reason (Set-ItResult -Because: the known Garnet differences say which), as the NUnit
+# XML keeps no reason.
+if ($result) {
+    foreach ($test in @($result.Skipped)) {
+        $reason = @($test.ErrorRecord | ForEach-Object { $_.Exception.Message }) -join ' '
+        Write-Host "Skipped: $($test.ExpandedPath)$(if ($reason) { " -- $reason" })"
     }
 }
 
