@@ -19,9 +19,12 @@ namespace PSRedis.Cmdlets
     {
         private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
         private readonly ManualResetEventSlim _stop = new ManualResetEventSlim(false);
-        // LASTSAVE before our BGSAVE, for a server whose INFO persistence does not say whether a save runs (Garnet):
-        // there the save has finished once LASTSAVE moves past it.
+        // Whether the server's INFO persistence says a save runs (rdb_bgsave_in_progress: Redis). Garnet (2.2) does not,
+        // and its checkpoint runs on after BGSAVE answers: there the save has finished once LASTSAVE moves past
+        // _lastSaveBefore (or failed once rdb_last_bgsave_status turns from ok to err).
+        private bool _tracksProgress = true;
         private DateTimeOffset _lastSaveBefore;
+        private string _statusBefore = "ok";
 
         /// <summary>Waits until the background save has finished and emits when it did.</summary>
         [Parameter]
@@ -60,7 +63,7 @@ namespace PSRedis.Cmdlets
         {
             var clock = Stopwatch.StartNew();
             WriteVerbose("BGSAVE on " + node);
-            if (Wait) _lastSaveBefore = client.LastSave();
+            if (Wait) NoteLastSave(client);
             if (!StartSave(node, client, clock)) return;
             WriteVerbose("Background saving started on " + node + ".");
             if (!Wait) return;
@@ -96,7 +99,7 @@ namespace PSRedis.Cmdlets
                 WriteWarning("A background save (or AOF rewrite) is already in progress on " + node + "; waiting for it to finish, then saving.");
             }
             if (!WaitForSave(node, client, clock)) return false;
-            _lastSaveBefore = client.LastSave();
+            NoteLastSave(client);
             client.BgSave();
             return true;
         }
@@ -109,12 +112,9 @@ namespace PSRedis.Cmdlets
             while (true)
             {
                 IReadOnlyDictionary<string, object> info = client.Info("persistence");
-                // Redis says whether a save (or AOF rewrite) runs. Garnet (2.2) has no rdb_bgsave_in_progress, and its
-                // checkpoint runs in the background after BGSAVE answers: there LASTSAVE moving on is the sign it finished
-                // (LASTSAVE counts whole seconds, so a save within the second of the one before is seen only at -Timeout).
-                bool busy = info.ContainsKey("rdb_bgsave_in_progress")
+                bool busy = _tracksProgress
                     ? Number(info, "rdb_bgsave_in_progress") != 0 || Number(info, "aof_rewrite_in_progress") != 0
-                    : client.LastSave() <= _lastSaveBefore;
+                    : client.LastSave() <= _lastSaveBefore && !(_statusBefore == "ok" && Status(info) == "err");
                 if (!busy)
                 {
                     progress.RecordType = ProgressRecordType.Completed;
@@ -141,6 +141,27 @@ namespace PSRedis.Cmdlets
                 if (_stop.Wait(left < PollInterval ? left : PollInterval)) throw new PipelineStoppedException();
             }
         }
+
+        /// <summary>
+        /// Before a BGSAVE with -Wait: whether the server reports a running save, and if not (Garnet), LASTSAVE and the
+        /// save status to compare with. LASTSAVE counts whole seconds, so a save ending within the second of the one
+        /// before would not move it: the BGSAVE then waits for the server's clock (TIME) to pass that second, at most 1 s.
+        /// </summary>
+        private void NoteLastSave(RedisClientBase client)
+        {
+            IReadOnlyDictionary<string, object> info = client.Info("persistence");
+            _tracksProgress = info.ContainsKey("rdb_bgsave_in_progress");
+            if (_tracksProgress) return;
+            _statusBefore = Status(info);
+            _lastSaveBefore = client.LastSave();
+            while (client.Time() < _lastSaveBefore.AddSeconds(1))
+            {
+                if (_stop.Wait(PollInterval)) throw new PipelineStoppedException();
+            }
+        }
+
+        private static string Status(IReadOnlyDictionary<string, object> info) =>
+            (Convert.ToString(info.TryGetValue("rdb_last_bgsave_status", out object? s) ? s : "ok", CultureInfo.InvariantCulture) ?? "ok").ToLowerInvariant();
 
         private static long Number(IReadOnlyDictionary<string, object> info, string name) =>
             info.TryGetValue(name, out object? value) && value is long n ? n : 0;
