@@ -27,7 +27,7 @@ $script:GarnetServerDll = Join-Path $HOME '.nuget/packages/garnet-server/2.2.8/t
 # private key; Garnet reads it as a PFX file. No client certificates are asked for (redis-server's --tls-auth-clients no).
 function Start-TestGarnetTlsServer {
     param([Parameter(Mandatory)] [string] $Tag, [Parameter(Mandatory)] [int] $Port,
-        [Parameter(Mandatory)] [Security.Cryptography.X509Certificates.X509Certificate2] $Certificate)
+        [Parameter(Mandatory)] [Security.Cryptography.X509Certificates.X509Certificate2] $Certificate, [string] $Password)
     if (-not (Test-Path $script:GarnetServerDll)) { throw "Garnet is missing: run 'dotnet tool restore' ($($script:GarnetServerDll))." }
     $folder = Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-garnet-tls-$Tag-$Port"
     $null = New-Item -ItemType Directory -Force -Path $folder
@@ -35,11 +35,12 @@ function Start-TestGarnetTlsServer {
     $pfxPassword = [guid]::NewGuid().ToString('N')
     [IO.File]::WriteAllBytes($pfx, $Certificate.Export([Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $pfxPassword))
     $log = Join-Path $folder 'garnet.log'
-    $process = Start-Process -FilePath 'dotnet' -PassThru -RedirectStandardOutput $log -ArgumentList @('exec', $script:GarnetServerDll,
+    $process = Start-Process -FilePath 'dotnet' -PassThru -RedirectStandardOutput $log -ArgumentList (@('exec', $script:GarnetServerDll,
         '--port', $Port, '--bind', '127.0.0.1', '--lua', '--auth', 'ACL', '--tls', '--cert-file-name', $pfx, '--cert-password', $pfxPassword,
-        '--client-certificate-required', 'false')
+        '--client-certificate-required', 'false') + $(if ($Password) { @('--password', $Password) }))
     $global:PSRedisTestServers.Add($process)
-    $server = [pscustomobject]@{ Url = "rediss://127.0.0.1:$Port/0"; Process = $process }
+    $auth = if ($Password) { ":$([uri]::EscapeDataString($Password))@" } else { '' }
+    $server = [pscustomobject]@{ Url = "rediss://${auth}127.0.0.1:$Port/0"; Process = $process }
     # Ready once the port takes connections (a TLS handshake here would need the certificate trusted).
     $deadline = [DateTime]::UtcNow.AddSeconds(30)
     while ($true) {
