@@ -66,7 +66,7 @@ BeforeAll {
         # Garnet saves to --checkpointdir (RandomAccess: the native device needs libaio), and serves TLS on a port of
         # its own: a second Garnet, TLS only, with the same password (its keys are its own).
         $script:TestServer = Start-TestRedisServer -Tag examples -Private -Password $Password -ArgumentList @('--checkpointdir', $WorkDir, '--device-type', 'RandomAccess')
-        $script:TlsServer = Start-TestGarnetTlsServer -Tag examples -Port $TlsPort -Certificate $certificate -Password $Password
+        $script:TlsServer = Start-TestGarnetTlsServer -Tag examples -Port $TlsPort -Directory $WorkDir -Certificate $certificate -Password $Password
     }
     else {
         $script:TestServer = Start-TestRedisServer -Tag examples -Private -Password $Password -ArgumentList @('--dir', $WorkDir, '--tls-port', $TlsPort,

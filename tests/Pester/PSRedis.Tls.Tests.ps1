@@ -34,7 +34,7 @@ BeforeAll {
     if ($IsGarnet) {
         # Garnet serves TLS on a port of its own (no --tls-port beside the plain one): a second Garnet, TLS only.
         $script:TestServer = Start-TestRedisServer -Tag tls -Private
-        $script:TlsServer = Start-TestGarnetTlsServer -Tag tls -Port $TlsPort -Certificate ([Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($server, $serverKey))
+        $script:TlsServer = Start-TestGarnetTlsServer -Tag tls -Port $TlsPort -Directory $WorkDir -Certificate ([Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($server, $serverKey))
     }
     else {
         $script:TestServer = Start-TestRedisServer -Tag tls -Private -ArgumentList @('--tls-port', $TlsPort,

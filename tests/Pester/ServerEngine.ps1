@@ -24,17 +24,16 @@ $script:GarnetServerDll = Join-Path $HOME '.nuget/packages/garnet-server/2.2.8/t
 
 # A Garnet that speaks TLS only, on -Port (Garnet has no plain and TLS port side by side, as redis-server's --tls-port):
 # @{ Url = rediss://...; Process }, stopped with Stop-TestRedisServer. -Certificate is the server certificate with its
-# private key; Garnet reads it as a PFX file. No client certificates are asked for (redis-server's --tls-auth-clients no).
+# private key; Garnet reads it as a PFX file, written with the server's log into -Directory (the caller's work folder,
+# which it removes). No client certificates are asked for (redis-server's --tls-auth-clients no).
 function Start-TestGarnetTlsServer {
-    param([Parameter(Mandatory)] [string] $Tag, [Parameter(Mandatory)] [int] $Port,
+    param([Parameter(Mandatory)] [string] $Tag, [Parameter(Mandatory)] [int] $Port, [Parameter(Mandatory)] [string] $Directory,
         [Parameter(Mandatory)] [Security.Cryptography.X509Certificates.X509Certificate2] $Certificate, [string] $Password)
     if (-not (Test-Path $script:GarnetServerDll)) { throw "Garnet is missing: run 'dotnet tool restore' ($($script:GarnetServerDll))." }
-    $folder = Join-Path ([IO.Path]::GetTempPath()) "psredis-pester-garnet-tls-$Tag-$Port"
-    $null = New-Item -ItemType Directory -Force -Path $folder
-    $pfx = Join-Path $folder 'server.pfx'
+    $pfx = Join-Path $Directory "garnet-tls-$Tag-$Port.pfx"
     $pfxPassword = [guid]::NewGuid().ToString('N')
     [IO.File]::WriteAllBytes($pfx, $Certificate.Export([Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $pfxPassword))
-    $log = Join-Path $folder 'garnet.log'
+    $log = Join-Path $Directory "garnet-tls-$Tag-$Port.log"
     $process = Start-Process -FilePath 'dotnet' -PassThru -RedirectStandardOutput $log -ArgumentList (@('exec', $script:GarnetServerDll,
         '--port', $Port, '--bind', '127.0.0.1', '--lua', '--auth', 'ACL', '--tls', '--cert-file-name', $pfx, '--cert-password', $pfxPassword,
         '--client-certificate-required', 'false') + $(if ($Password) { @('--password', $Password) }))
