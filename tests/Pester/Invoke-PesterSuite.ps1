@@ -35,6 +35,8 @@ if ($Engine -eq 'Garnet') {
     # Cluster suites build redis-server clusters with redis-cli (Garnet's cluster mode is another product), and the
     # test-server suite already starts both engines itself.
     $config.Run.ExcludePath = @('*/PSRedis.Cluster.Tests.ps1', '*/PSRedis.ClusterFixture.Tests.ps1', '*/PSRedis.TestServer.Tests.ps1')
+    Write-Host ('Left out under Garnet: PSRedis.Cluster.Tests.ps1 and PSRedis.ClusterFixture.Tests.ps1 (redis-server clusters ' +
+        'whatever the engine; the Redis run covers them), PSRedis.TestServer.Tests.ps1 (it starts both engines itself).')
 }
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
@@ -56,6 +58,15 @@ finally {
             Write-Warning "A test left redis-server (pid $($process.Id)) running; stopping it."
             Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue
         }
+    }
+}
+
+# Every skipped test with its reason (Set-ItResult -Because: the known Garnet differences say which), as the NUnit
+# XML keeps no reason.
+if ($result) {
+    foreach ($test in @($result.Skipped)) {
+        $reason = @($test.ErrorRecord | ForEach-Object { $_.Exception.Message }) -join ' '
+        Write-Host "Skipped: $($test.ExpandedPath)$(if ($reason) { " -- $reason" })"
     }
 }
 

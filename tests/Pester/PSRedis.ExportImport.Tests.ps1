@@ -17,6 +17,9 @@ BeforeAll {
     $null = New-Item -ItemType Directory -Path $Dir
     $script:NotUtf8 = [byte[]](0xff, 0xfe, 0x00, 0x80)
 
+    # The keys New-EveryType makes: one stream fewer on Garnet, which has none.
+    $script:EveryTypeCount = if ($IsGarnet) { 8 } else { 9 }
+
     function New-EveryType {
         Set-RedisValue -Key "${Prefix}s" -Value 'héllo "world"' -Connection $Conn
         Set-RedisKeyExpiry -Key "${Prefix}s" -TimeToLive ([timespan]::FromMinutes(10)) -Connection $Conn
@@ -29,8 +32,11 @@ BeforeAll {
         $null = $Conn.Client.ExecuteCommand('ZADD', "${Prefix}z", '0.1', 'a', 'inf', 'top', '-inf', $NotUtf8)
         Set-RedisHash -Key "${Prefix}h" -Value @{ name = 'Ann'; mail = 'ann@example.com' } -Connection $Conn
         $null = $Conn.Client.ExecuteCommand('HSET', "${Prefix}hb", $NotUtf8, 'v')
-        $null = $Conn.Client.ExecuteCommand('XADD', "${Prefix}x", '1-1', 'f', $NotUtf8)
-        $null = $Conn.Client.ExecuteCommand('XADD', "${Prefix}x", '2-0', 'g', 'text')
+        # Garnet (2.2) has no streams: every other type is still round-tripped there. (docs/garnet.md)
+        if (-not $IsGarnet) {
+            $null = $Conn.Client.ExecuteCommand('XADD', "${Prefix}x", '1-1', 'f', $NotUtf8)
+            $null = $Conn.Client.ExecuteCommand('XADD', "${Prefix}x", '2-0', 'g', 'text')
+        }
     }
 
     # A canonical view of every test key (DUMP is exact, but encodings differ between a fresh and an imported key).
@@ -70,15 +76,15 @@ Describe 'Export-RedisKey | Import-RedisKey' {
         New-EveryType
         $before = Get-Snapshot
         $export = Export-RedisKey -Match "${Prefix}*" -Path "$Dir/all.jsonl" -Force -PassThru -Connection $Conn
-        $export.Keys | Should -Be 9
-        @(Get-Content "$Dir/all.jsonl").Count | Should -Be 9
+        $export.Keys | Should -Be $EveryTypeCount
+        @(Get-Content "$Dir/all.jsonl").Count | Should -Be $EveryTypeCount
         Get-Content "$Dir/all.jsonl" -Raw | Should -Match '"base64":"//4AgA=="'
         Get-Content "$Dir/all.jsonl" -Raw | Should -Match '\["top","inf"\]'
         # Every line is JSON PowerShell itself can read.
         Get-Content "$Dir/all.jsonl" | ForEach-Object { $_ | ConvertFrom-Json } | ForEach-Object { $_.key } | Should -Not -BeNullOrEmpty
         Clear-TestKeys
         $import = Import-RedisKey -Path "$Dir/all.jsonl" -PassThru -Connection $Conn
-        $import.Imported | Should -Be 9
+        $import.Imported | Should -Be $EveryTypeCount
         $after = Get-Snapshot
         ($after.Keys -join '|') | Should -Be ($before.Keys -join '|')
         foreach ($key in $before.Keys) { $after[$key] | Should -Be $before[$key] -Because "key $key" }
@@ -120,7 +126,7 @@ Describe 'Export-RedisKey | Import-RedisKey' {
         New-EveryType
         Export-RedisKey -Match "${Prefix}*" -Path "$Dir/whatif.jsonl" -Force -Connection $Conn
         Clear-TestKeys
-        (Import-RedisKey -Path "$Dir/whatif.jsonl" -WhatIf -PassThru -Connection $Conn).Declined | Should -Be 9
+        (Import-RedisKey -Path "$Dir/whatif.jsonl" -WhatIf -PassThru -Connection $Conn).Declined | Should -Be $EveryTypeCount
         @(Get-RedisKey -Match "${Prefix}*" -Connection $Conn).Count | Should -Be 0
     }
 
@@ -147,7 +153,9 @@ Describe 'Export-RedisKey | Import-RedisKey' {
         Export-RedisKey -Match "${Prefix}r:*" -Path "$Dir/full.jsonl" -Count 100 -Force -Connection $Conn
         # A user who may not read lists: the export stops at the list, in the middle of its line.
         $user = 'pester' + [guid]::NewGuid().ToString('N').Substring(0, 6)
-        $null = Invoke-RedisCommand ACL SETUSER $user on '>pw' '~*' '&*' '+@all' '-lrange' -Connection $Conn
+        # '&*' is a Redis 6.2+ rule Garnet's ACL SETUSER does not know; there it is left out.
+        $channels = @(if (-not $IsGarnet) { '&*' })
+        $null = Invoke-RedisCommand ACL SETUSER $user on '>pw' '~*' @channels '+@all' '-lrange' -Connection $Conn
         try {
             $limited = Connect-Redis -Url ($RedisUrl -replace 'redis://', "redis://${user}:pw@") -Name pester-limited -PassThru
             { Export-RedisKey -Match "${Prefix}r:*" -Path "$Dir/part.jsonl" -Count 100 -Connection $limited } | Should -Throw

@@ -129,6 +129,7 @@ Describe 'Any command, server info, flushing' {
     }
 
     It 'ends a blocking command on Ctrl+C, and consumes nothing afterwards' {
+        Skip-KnownGarnetDifference -Because 'a client that disconnects while blocked in BLPOP stays blocked in the server, and takes (loses) the next element pushed; only CLIENT UNBLOCK <id> ends it'
         $ps = [powershell]::Create([System.Management.Automation.RunspaceMode]::NewRunspace)
         try {
             $null = $ps.AddScript("Import-Module '$ModuleManifest'; Connect-Redis -Url '$RedisUrl'; Invoke-RedisCommand BLPOP '${Prefix}blocked' 0")
@@ -148,9 +149,10 @@ Describe 'Any command, server info, flushing' {
     }
 
     It 'emits INFO fields as typed objects' {
-        $port = Get-RedisServerInfo -Section server | Where-Object Name -eq 'tcp_port'
-        $port.Section | Should -Be 'Server'
-        $port.Value | Should -BeOfType [long]
+        # uptime_in_seconds: in the server section of Redis and Garnet alike (Garnet has no tcp_port there).
+        $uptime = Get-RedisServerInfo -Section server | Where-Object Name -eq 'uptime_in_seconds'
+        $uptime.Section | Should -Be 'Server'
+        $uptime.Value | Should -BeOfType [long]
     }
 
     It 'flushes database 15 only with -Force, and nothing with -WhatIf' {

@@ -20,7 +20,8 @@ BeforeAll {
     Push-RedisList -Key "${Prefix}l" -Value x, y, z -Connection $Resp2
     Add-RedisSetMember -Key "${Prefix}set" -Member m1, m2 -Connection $Resp2
     Add-RedisSortedSetMember -Key "${Prefix}z" -Mapping @{ one = 1.5; two = 2 } -Connection $Resp2
-    $null = Add-RedisStreamEntry -Key "${Prefix}x" -Fields @{ f = 'v' } -Connection $Resp2
+    # Garnet (2.2) has no streams (XADD is an unknown command there); the Read-RedisStream case is skipped on it.
+    if (-not $IsGarnet) { $null = Add-RedisStreamEntry -Key "${Prefix}x" -Fields @{ f = 'v' } -Connection $Resp2 }
     Set-RedisKeyExpiry -Key "${Prefix}s" -TimeToLive ([timespan]::FromHours(1)) -Connection $Resp2
 
     # Both renderings of a cmdlet's output, side by side, for a comparison that ignores the connection.
@@ -65,6 +66,7 @@ Describe 'Connect-Redis -Protocol 3' {
         @{ Name = 'Invoke-RedisTransaction'; Run = { param($c) Invoke-RedisTransaction { Get-RedisSortedSetMember -Key "${Prefix}z" -WithScores; Test-RedisKey -Key "${Prefix}set" } -Connection $c } }
         @{ Name = 'Get-RedisServerInfo'; Run = { param($c) (Get-RedisServerInfo -Section server -Connection $c).redis_version } }
     ) {
+        if ($Name -eq 'Read-RedisStream') { Skip-KnownGarnetDifference -Because 'no streams (XADD, XRANGE are unknown commands)' }
         $both = Get-BothWays $Run
         $both.Two.Count | Should -BeGreaterThan 0
         $both.Three | Should -Be $both.Two
@@ -73,6 +75,7 @@ Describe 'Connect-Redis -Protocol 3' {
 
 Describe 'CLIENT TRACKING over RESP3' {
     It 'never returns an invalidation as the reply to a later command' {
+        Skip-KnownGarnetDifference -Because 'no client-side caching (CLIENT TRACKING is an unknown subcommand), so no invalidation pushes to mix up'
         $tracked = Connect-Redis -Url $RedisUrl -Name pester-tracking -Protocol 3 -MaxConnections 1 -PassThru
         try {
             # Invoke-RedisCommand refuses CLIENT TRACKING on a pooled connection; with one connection in the pool the

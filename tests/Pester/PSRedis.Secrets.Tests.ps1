@@ -16,8 +16,10 @@ BeforeAll {
     $script:TestServer = Start-TestRedisServer -Tag secrets -Private -Password $Password
     $script:Port = ([uri]$TestServer.Url).Port
     $script:Admin = Connect-Redis -Url "redis://:$Password@127.0.0.1:$Port/0" -Name secrets-admin -PassThru
-    $null = Invoke-RedisCommand ACL SETUSER app-user on ">$UserPassword" '~*' '&*' '+@all' -Connection $Admin
-    $null = Invoke-RedisCommand ACL SETUSER app-token on ">$Token" '~*' '&*' '+@all' -Connection $Admin
+    # '&*' (every pub/sub channel) is a Redis 6.2+ rule that Garnet's ACL SETUSER does not know; there it is left out.
+    $channels = @(if (-not $IsGarnet) { '&*' })
+    $null = Invoke-RedisCommand ACL SETUSER app-user on ">$UserPassword" '~*' @channels '+@all' -Connection $Admin
+    $null = Invoke-RedisCommand ACL SETUSER app-token on ">$Token" '~*' @channels '+@all' -Connection $Admin
 
     function ConvertTo-Secure([string] $Text) { [Net.NetworkCredential]::new('', $Text).SecurePassword }
 
@@ -111,6 +113,8 @@ Describe 'No secret in the errors of a failed connect' {
         $Error.Count | Should -BeGreaterThan 0
         $data = foreach ($e in $Error) { foreach ($k in $e.Exception.Data.Keys) { "$k=$($e.Exception.Data[$k])" } }
         Assert-NoSecret @(($Error | Out-String -Width 4096), ($data -join "`n"), ($Error | ForEach-Object { $_.Exception.ToString() }))
-        $null = Invoke-RedisCommand CONFIG SET masterauth '' -Connection $Admin
+        # Garnet refuses CONFIG SET masterauth (one more failed command next to a secret, which is the point), so
+        # there is nothing to reset there.
+        if (-not $IsGarnet) { $null = Invoke-RedisCommand CONFIG SET masterauth '' -Connection $Admin }
     }
 }

@@ -31,14 +31,24 @@ BeforeAll {
     Set-Content -Path (Join-Path $WorkDir 'server.key') -Value $serverKey.ExportPkcs8PrivateKeyPem()
 
     $script:TlsPort = Get-FreeTcpPort
-    $script:TestServer = Start-TestRedisServer -Tag tls -Private -ArgumentList @('--tls-port', $TlsPort,
-        '--tls-cert-file', (Join-Path $WorkDir 'server.crt'), '--tls-key-file', (Join-Path $WorkDir 'server.key'), '--tls-auth-clients', 'no')
+    if ($IsGarnet) {
+        # Garnet serves TLS on a port of its own (no --tls-port beside the plain one): a second Garnet, TLS only.
+        $script:TestServer = Start-TestRedisServer -Tag tls -Private
+        $script:TlsServer = Start-TestGarnetTlsServer -Tag tls -Port $TlsPort -Directory $WorkDir -Certificate ([Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($server, $serverKey))
+    }
+    else {
+        $script:TestServer = Start-TestRedisServer -Tag tls -Private -ArgumentList @('--tls-port', $TlsPort,
+            '--tls-cert-file', (Join-Path $WorkDir 'server.crt'), '--tls-key-file', (Join-Path $WorkDir 'server.key'), '--tls-auth-clients', 'no')
+    }
     $script:PlainPort = ([uri]$TestServer.Url).Port
     $script:Trusted = "rediss://127.0.0.1:$TlsPort/0?ssl_ca_certs=$([uri]::EscapeDataString($CaFile))"
 }
 
 AfterAll {
-    try { Complete-TestFile -Server $TestServer }
+    try {
+        if ($TlsServer) { Stop-TestRedisServer $TlsServer }
+        Complete-TestFile -Server $TestServer
+    }
     finally { Remove-Item -Recurse -Force $WorkDir -ErrorAction SilentlyContinue }
 }
 

@@ -9,6 +9,8 @@
     (Invoke-PesterSuite.ps1) can end any that a broken AfterAll left behind, and report it.
 #>
 
+. (Join-Path $PSScriptRoot 'ServerEngine.ps1')
+
 if (-not (Test-Path Variable:global:PSRedisTestServers)) {
     $global:PSRedisTestServers = [System.Collections.Generic.List[System.Diagnostics.Process]]::new()
 }
@@ -38,8 +40,7 @@ function Start-TestRedisServer {
     if ($env:REDIS_TEST_URL -and -not $Private -and -not $Port) {
         return [pscustomobject]@{ Url = $env:REDIS_TEST_URL; Process = $null; Server = $null }
     }
-    $engine = if ($env:PSREDIS_TEST_ENGINE) { $env:PSREDIS_TEST_ENGINE } else { 'Redis' }
-    $options = @{ Engine = $engine; ArgumentList = $ArgumentList }
+    $options = @{ Engine = $script:TestEngine; ArgumentList = $ArgumentList }
     if ($Port) { $options.Port = $Port }
     if ($Password) { $options.Password = $Password }
     # From the repository root, where the tool manifest that lists garnet-server is.

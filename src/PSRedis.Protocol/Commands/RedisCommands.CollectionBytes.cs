@@ -24,7 +24,7 @@ namespace PSRedis.Protocol
         {
             string command = fromTail ? "RPOP" : "LPOP";
             CollectionReplies.CheckCount(command, count);
-            return Run(new object?[] { command, key, count }, CollectionBytes.NonNullBytesList);
+            return Run(new object?[] { command, key, count }, CountPopReplies.Bytes);
         }
 
         /// <summary>BLPOP (or BRPOP with <paramref name="fromTail"/>) with the element as bytes: [key, bytes], or null when the time ran out.</summary>

@@ -74,7 +74,7 @@ namespace PSRedis.Protocol
         public IList<string> LPop(string key, long count)
         {
             CollectionReplies.CheckCount("LPOP", count);
-            return Run(new object?[] { "LPOP", key, count }, CollectionReplies.Strings);
+            return Run(new object?[] { "LPOP", key, count }, CountPopReplies.Strings);
         }
 
         /// <summary>LPUSH: pushes the values onto the head, one after the other (so the last ends up first); returns the new length.</summary>
@@ -106,7 +106,7 @@ namespace PSRedis.Protocol
         public IList<string> RPop(string key, long count)
         {
             CollectionReplies.CheckCount("RPOP", count);
-            return Run(new object?[] { "RPOP", key, count }, CollectionReplies.Strings);
+            return Run(new object?[] { "RPOP", key, count }, CountPopReplies.Strings);
         }
 
         /// <summary>RPOPLPUSH: moves the tail of <paramref name="source"/> to the head of <paramref name="destination"/> and returns it; null when the source is empty.</summary>

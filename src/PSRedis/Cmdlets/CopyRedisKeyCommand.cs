@@ -11,7 +11,7 @@ namespace PSRedis.Cmdlets
     /// <summary>
     /// Copy-RedisKey: COPY on one server (Redis 6.2+, same slot on a cluster), otherwise DUMP + PTTL pipelined on the
     /// source and RESTORE (with the remaining time to live) pipelined on the destination: across servers with
-    /// -DestinationConnection, across slots on a cluster, or on a server older than 6.2. Keys are named with -Key or piped
+    /// -DestinationConnection, across slots on a cluster, or on a server without COPY (older than 6.2, or Garnet). Keys are named with -Key or piped
     /// (Get-RedisKey's objects bring their connection); without -Destination each key keeps its name.
     /// </summary>
     // Like Remove-RedisKey only -InputObject takes pipeline input (see there why); the cmdlet reads Key and Connection itself.
@@ -160,7 +160,7 @@ namespace PSRedis.Cmdlets
             }
             if (CopySupported(source)) return true;
             if (DestinationDatabase != null)
-                Refuse("-DestinationDatabase needs COPY, which came with Redis 6.2; " + source.Url + " is older.");
+                Refuse("-DestinationDatabase needs COPY, which came with Redis 6.2; " + source.Url + " is older, or a server without COPY (Garnet).");
             return false;
         }
 
@@ -176,6 +176,8 @@ namespace PSRedis.Cmdlets
                     RedisInfo info = connection.Client.Info("server");
                     if (info.TryGetValue("redis_version", out object? text) && Version.TryParse(Convert.ToString(text, CultureInfo.InvariantCulture), out Version? version))
                         supported = version >= new Version(6, 2);
+                    // Garnet reports a Redis version (7.4.3 in Garnet 2.2) but has no COPY: DUMP/RESTORE instead.
+                    if (IsGarnet(info)) supported = false;
                 }
                 catch (Exception e) when (e is RedisException || e is ObjectDisposedException)
                 {
@@ -184,9 +186,12 @@ namespace PSRedis.Cmdlets
                 }
             }
             _copySupported[connection] = supported;
-            WriteVerbose((supported ? "COPY" : "DUMP/RESTORE (no COPY before Redis 6.2)") + " on " + connection.Url);
+            WriteVerbose((supported ? "COPY" : "DUMP/RESTORE (no COPY before Redis 6.2, nor on Garnet)") + " on " + connection.Url);
             return supported;
         }
+
+        private static bool IsGarnet(RedisInfo info) =>
+            info.TryGetValue("server_name", out object? name) && string.Equals(Convert.ToString(name, CultureInfo.InvariantCulture), "garnet", StringComparison.OrdinalIgnoreCase);
 
         private void QueueCopy(RedisConnection source, string key, string destination)
         {
@@ -230,7 +235,9 @@ namespace PSRedis.Cmdlets
                 if (dump == null || ttl == -2)
                 {
                     _failed++;
-                    output.WriteError(Missing(key));
+                    // A nil DUMP of a key that exists (PTTL not -2) is a server that cannot serialize that type: Garnet
+                    // 2.2 dumps only strings. Saying "does not exist" there would send the user looking for the wrong thing.
+                    output.WriteError(ttl == -2 ? Missing(key) : NotDumpable(key, source));
                     return;
                 }
                 // PTTL -1: no expiry (RESTORE's 0); a key due to expire within the millisecond keeps 1 ms.
@@ -255,6 +262,10 @@ namespace PSRedis.Cmdlets
             new ErrorRecord(new InvalidOperationException("Key '" + destination + "' already exists" + (DestinationDatabase is int db ? " in database " + db.ToString(CultureInfo.InvariantCulture) : string.Empty)
                 + (DestinationConnection != null ? " on " + DestinationConnection.Name : string.Empty) + "; '" + key + "' was not copied (use -Replace to overwrite it)."),
                 ErrorIds.KeyExists, ErrorCategory.ResourceExists, destination);
+
+        private static ErrorRecord NotDumpable(string key, RedisConnection source) =>
+            new ErrorRecord(new NotSupportedException("Key '" + key + "' exists, but " + source.Url + " gave no DUMP of it (Garnet dumps only strings); nothing was copied."),
+                ErrorIds.KeyNotDumpable, ErrorCategory.NotImplemented, key);
 
         private static ErrorRecord Missing(string key) =>
             new ErrorRecord(new ItemNotFoundException("Key '" + key + "' does not exist; nothing was copied."), ErrorIds.KeyNotFound, ErrorCategory.ObjectNotFound, key);

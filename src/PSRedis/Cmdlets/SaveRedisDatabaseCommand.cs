@@ -19,6 +19,12 @@ namespace PSRedis.Cmdlets
     {
         private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
         private readonly ManualResetEventSlim _stop = new ManualResetEventSlim(false);
+        // Whether the server's INFO persistence says a save runs (rdb_bgsave_in_progress: Redis). Garnet (2.2) does not,
+        // and its checkpoint runs on after BGSAVE answers: there the save has finished once LASTSAVE moves past
+        // _lastSaveBefore (or failed once rdb_last_bgsave_status turns from ok to err).
+        private bool _tracksProgress = true;
+        private DateTimeOffset _lastSaveBefore;
+        private string _statusBefore = "ok";
 
         /// <summary>Waits until the background save has finished and emits when it did.</summary>
         [Parameter]
@@ -57,6 +63,7 @@ namespace PSRedis.Cmdlets
         {
             var clock = Stopwatch.StartNew();
             WriteVerbose("BGSAVE on " + node);
+            if (Wait) NoteLastSave(client);
             if (!StartSave(node, client, clock)) return;
             WriteVerbose("Background saving started on " + node + ".");
             if (!Wait) return;
@@ -92,6 +99,7 @@ namespace PSRedis.Cmdlets
                 WriteWarning("A background save (or AOF rewrite) is already in progress on " + node + "; waiting for it to finish, then saving.");
             }
             if (!WaitForSave(node, client, clock)) return false;
+            NoteLastSave(client);
             client.BgSave();
             return true;
         }
@@ -104,7 +112,9 @@ namespace PSRedis.Cmdlets
             while (true)
             {
                 IReadOnlyDictionary<string, object> info = client.Info("persistence");
-                bool busy = Number(info, "rdb_bgsave_in_progress") != 0 || Number(info, "aof_rewrite_in_progress") != 0;
+                bool busy = _tracksProgress
+                    ? Number(info, "rdb_bgsave_in_progress") != 0 || Number(info, "aof_rewrite_in_progress") != 0
+                    : client.LastSave() <= _lastSaveBefore && !(_statusBefore == "ok" && Status(info) == "err");
                 if (!busy)
                 {
                     progress.RecordType = ProgressRecordType.Completed;
@@ -131,6 +141,27 @@ namespace PSRedis.Cmdlets
                 if (_stop.Wait(left < PollInterval ? left : PollInterval)) throw new PipelineStoppedException();
             }
         }
+
+        /// <summary>
+        /// Before a BGSAVE with -Wait: whether the server reports a running save, and if not (Garnet), LASTSAVE and the
+        /// save status to compare with. LASTSAVE counts whole seconds, so a save ending within the second of the one
+        /// before would not move it: the BGSAVE then waits for the server's clock (TIME) to pass that second, at most 1 s.
+        /// </summary>
+        private void NoteLastSave(RedisClientBase client)
+        {
+            IReadOnlyDictionary<string, object> info = client.Info("persistence");
+            _tracksProgress = info.ContainsKey("rdb_bgsave_in_progress");
+            if (_tracksProgress) return;
+            _statusBefore = Status(info);
+            _lastSaveBefore = client.LastSave();
+            while (client.Time() < _lastSaveBefore.AddSeconds(1))
+            {
+                if (_stop.Wait(PollInterval)) throw new PipelineStoppedException();
+            }
+        }
+
+        private static string Status(IReadOnlyDictionary<string, object> info) =>
+            (Convert.ToString(info.TryGetValue("rdb_last_bgsave_status", out object? s) ? s : "ok", CultureInfo.InvariantCulture) ?? "ok").ToLowerInvariant();
 
         private static long Number(IReadOnlyDictionary<string, object> info, string name) =>
             info.TryGetValue(name, out object? value) && value is long n ? n : 0;

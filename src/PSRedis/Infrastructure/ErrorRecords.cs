@@ -41,6 +41,7 @@ namespace PSRedis
         public const string InvalidTimeToLive = "PSRedis.InvalidTimeToLive";
         public const string InvalidTimeout = "PSRedis.InvalidTimeout";
         public const string InvalidUrl = "PSRedis.InvalidUrl";
+        public const string KeyNotDumpable = "PSRedis.KeyNotDumpable";
         public const string KeyExists = "PSRedis.KeyExists";
         public const string KeyNotFound = "PSRedis.KeyNotFound";
         public const string LeftAndRight = "PSRedis.LeftAndRight";

@@ -145,17 +145,16 @@ namespace PSRedis.TestServers
                     arguments.Add(config);
                     break;
                 case TestServerEngine.Garnet:
-                    if (request.Password != null)
-                    {
-                        string garnetConfig = Path.Combine(directory, "garnet.conf");
-                        File.WriteAllText(garnetConfig, "{\"AuthenticationMode\":\"Password\",\"Password\":\"" + JsonEscape(request.Password) + "\"}", new UTF8Encoding(false));
-                        arguments.AddRange(new[] { "--config-import-path", garnetConfig });
-                    }
-                    arguments.AddRange(new[]
-                    {
-                        "--port", portText, "--bind", "127.0.0.1", "--lua",
-                        "--checkpointdir", Path.Combine(directory, "checkpoints"),
-                    });
+                    // ACL mode as Redis has it (ACL SETUSER works; the default user needs no password unless -Password
+                    // gives one); the password in a settings file in the private folder, not on the command line.
+                    string garnetConfig = Path.Combine(directory, "garnet.conf");
+                    File.WriteAllText(garnetConfig, "{\"AuthenticationMode\":\"ACL\"" + (request.Password != null ? ",\"Password\":\"" + JsonEscape(request.Password) + "\"" : string.Empty) + "}",
+                        new UTF8Encoding(false));
+                    arguments.AddRange(new[] { "--config-import-path", garnetConfig, "--port", portText, "--bind", "127.0.0.1", "--lua" });
+                    // Saves (BGSAVE) go to the server's folder, through .NET's own file API: Garnet's default device
+                    // needs libaio, which many Linux machines lack. -ArgumentList may name others.
+                    if (!Names(request.ArgumentList, "--checkpointdir", "-c")) arguments.AddRange(new[] { "--checkpointdir", Path.Combine(directory, "checkpoints") });
+                    if (!Names(request.ArgumentList, "--device-type")) arguments.AddRange(new[] { "--device-type", "RandomAccess" });
                     break;
                 default:
                     string name = "psredis-test-" + Path.GetFileName(directory);
@@ -272,6 +271,10 @@ namespace PSRedis.TestServers
             }
             return quoted.Append('"').ToString();
         }
+
+        /// <summary>Whether the user's arguments already give one of these options.</summary>
+        private static bool Names(IReadOnlyList<string> arguments, params string[] options) =>
+            arguments.Any(a => options.Any(o => string.Equals(a, o, StringComparison.OrdinalIgnoreCase) || a.StartsWith(o + "=", StringComparison.OrdinalIgnoreCase)));
 
         private static string JsonEscape(string value)
         {
