@@ -568,6 +568,22 @@ namespace PSRedis.Protocol
             return true;
         }
 
+        /// <summary>Whether bytes wait to be read (buffered or on the socket): on a connection with nothing outstanding, a reply nobody asked for.</summary>
+        internal bool HasUnreadData
+        {
+            get
+            {
+                try
+                {
+                    return (_reader?.HasBufferedData ?? false) || (_socket?.Available ?? 0) > 0;
+                }
+                catch (Exception ex) when (IsIoFailure(ex))
+                {
+                    return false; // a broken socket is found out by the next read
+                }
+            }
+        }
+
         private bool IsClosedByPeer()
         {
             try

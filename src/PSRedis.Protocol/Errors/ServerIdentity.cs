@@ -71,9 +71,23 @@ namespace PSRedis.Protocol
             ServerIdentity identity;
             try
             {
+                // The error being named may not have been this command's reply at all (bytes a proxy or a fault put ahead
+                // of it): then more is waiting, and the connection is closed, not asked, so no reply can cross.
+                if (real != null && real.HasUnreadData)
+                {
+                    real.Disconnect();
+                    return Unknown(endpoint);
+                }
                 connection.SendCommand(new object?[] { "INFO", "server" });
                 RespValue reply = connection.ReadResponse(errorsAsValues: true);
-                identity = reply.IsError || reply.IsNull ? Unknown(endpoint) : FromInfo(reply.AsString() ?? string.Empty, endpoint);
+                string? text = reply.IsError || reply.IsNull ? null : reply.AsString();
+                if (text == null || !text.StartsWith("# Server", StringComparison.Ordinal) || (real != null && real.HasUnreadData))
+                {
+                    // Not INFO's answer (or more follows it): the stream is out of step, so the connection must not be pooled.
+                    connection.Disconnect();
+                    return Unknown(endpoint);
+                }
+                identity = FromInfo(text, endpoint);
             }
             catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException || ex is OperationCanceledException)
             {

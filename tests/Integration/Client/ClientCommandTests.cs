@@ -207,7 +207,9 @@ namespace PSRedis.Tests.Integration.Client
             Assert.Equal(new object?[] { "a", "b" }, (object?[])_client.ExecuteCommand("LRANGE", _p + "l", 0, -1)!);
             var wrongType = Assert.Throws<RedisResponseException>(() => _client.ExecuteCommand("GET", _p + "l"));
             Assert.Equal("WRONGTYPE", wrongType.ErrorCode);
-            Assert.Throws<RedisResponseException>(() => _client.ExecuteCommand("NOSUCHCOMMAND"));
+            // An unknown command is still a ResponseError (ERR), of the type that names the command and the server.
+            RedisResponseException unknown = Assert.Throws<RedisUnsupportedCommandException>(() => _client.ExecuteCommand("NOSUCHCOMMAND"));
+            Assert.Equal("ERR", unknown.ErrorCode);
             Assert.Throws<RedisNoScriptException>(() => _client.ExecuteCommand("EVALSHA", new string('0', 40), 0));
             Assert.Throws<RedisDataException>(() => _client.ExecuteCommand("SET", _p + "x", null));
             Assert.True(_client.Ping()); // errors left the pool healthy
