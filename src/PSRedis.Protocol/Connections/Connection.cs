@@ -72,6 +72,15 @@ namespace PSRedis.Protocol
         /// <summary>The server's product and version, read when it first refused a command as unknown (see <see cref="ServerIdentity.Of"/>).</summary>
         internal ServerIdentity? Identity { get; set; }
 
+        /// <summary>
+        /// The server's id for this connection (CLIENT ID), asked once before the first blocking command sent on it so
+        /// that a stop can end that command with CLIENT UNBLOCK from another connection; 0 when the server refused to
+        /// say (no unblock is tried then). Null until asked; cleared when the connection connects again (a new id), but
+        /// kept past a disconnect: a stopped read closes the connection before the pipeline sends the unblock, and
+        /// Garnet keeps the closed client's wait under that id.
+        /// </summary>
+        internal long? ClientId { get; set; }
+
         public void Connect()
         {
             if (_stream != null) return;
@@ -103,6 +112,7 @@ namespace PSRedis.Protocol
             _writer = new RespWriter(stream);
             _answered = false;
             CurrentDatabase = 0;
+            ClientId = null;
             try
             {
                 OnConnect();

@@ -28,6 +28,10 @@ namespace PSRedis.Protocol
         private static readonly object?[] MultiCommand = { "MULTI" };
         private static readonly object?[] ExecCommand = { "EXEC" };
         private static readonly object?[] UnwatchCommand = { "UNWATCH" };
+        private static readonly object?[] ClientIdCommand = { "CLIENT", "ID" };
+
+        /// <summary>How long a stop waits for CLIENT UNBLOCK (sent from another connection) before it closes the blocked one anyway.</summary>
+        internal static readonly TimeSpan UnblockDeadline = TimeSpan.FromSeconds(1);
 
         // One server: the client whose pool lends the connection. A cluster: the cluster, and per batch a stream of
         // node pipelines (or, while watching, the one node pipeline that holds the WATCH).
@@ -335,6 +339,7 @@ namespace PSRedis.Protocol
                 _scripts.Clear();
             }
             IRedisConnection connection = EnsureConnection();
+            LearnClientIdBeforeBlocking(connection);
             try
             {
                 // From here part of the batch may reach the server even if the write fails later on.
@@ -414,6 +419,7 @@ namespace PSRedis.Protocol
                 }
                 catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException || ex is OperationCanceledException)
                 {
+                    if (_stopRequested) UnblockAfterStop();
                     DiscardConnection();
                     if (ex is RedisException failure && !_stopRequested && Resendable(failure, failures++, mayHaveReached: true))
                     {
@@ -508,6 +514,64 @@ namespace PSRedis.Protocol
             _client.ConnectionPool.Release(connection);
         }
 
+        /// <summary>
+        /// Before a blocking command goes out on a connection in step (nothing outstanding): asks its CLIENT ID once, so
+        /// that a stop can end the wait with CLIENT UNBLOCK. A connection that disconnects while blocked stays blocked in
+        /// some servers (Garnet) and takes the next element pushed, which is then lost. A refusal (ACL) is remembered
+        /// as 0: no unblock is tried on that connection, and a stop only closes it.
+        /// </summary>
+        private void LearnClientIdBeforeBlocking(IRedisConnection connection)
+        {
+            if (!(connection is Connection plain) || plain.ClientId.HasValue || Outstanding > 0 || !AnyUnsentBlocks()) return;
+            RespValue reply;
+            try
+            {
+                plain.SendCommand(ClientIdCommand);
+                reply = plain.ReadResponse(errorsAsValues: true);
+            }
+            catch (Exception ex) when (ex is RedisException || ex is ObjectDisposedException || ex is OperationCanceledException)
+            {
+                // Nothing of the batch was written yet: the caller's retry rules apply as to a failed write.
+                DiscardConnection();
+                throw;
+            }
+            plain.ClientId = !reply.IsError && reply.Type == RespType.Integer ? reply.Integer64 : 0;
+        }
+
+        private bool AnyUnsentBlocks()
+        {
+            int end = _queue.Count;
+            for (int i = _sent; i < end; i++)
+            {
+                if (_queue[i].BlockFor.HasValue) return true;
+            }
+            return false;
+        }
+
+        private bool AnyUnansweredBlocks()
+        {
+            for (int i = _received; i < _sent; i++)
+            {
+                if (_queue[i].BlockFor.HasValue) return true;
+            }
+            return false;
+        }
+
+        /// <summary>
+        /// After a stop, before the held connection is closed: when one of its unanswered commands blocks, CLIENT UNBLOCK
+        /// from another connection of the pool ends that wait in the server, since on Garnet closing alone does not (the
+        /// abandoned wait would take, and lose, the next element pushed). At most <see cref="UnblockDeadline"/>; a failure
+        /// (ACL, no free connection, slow server) is kept in <see cref="UnblockFailure"/> and the connection is closed anyway.
+        /// </summary>
+        private void UnblockAfterStop()
+        {
+            if (!(_connection is Connection plain) || !(plain.ClientId is long id) || id <= 0 || !AnyUnansweredBlocks()) return;
+            UnblockFailure = _client.TryUnblock(id, UnblockDeadline);
+        }
+
+        /// <summary>Why the last CLIENT UNBLOCK after a stop did not happen (null: it did, or none was needed).</summary>
+        public string? UnblockFailure { get; private set; }
+
         /// <summary>Closes the held connection (its reply stream is in doubt) and gives it back for the pool to drop.</summary>
         private void DiscardConnection()
         {
@@ -524,6 +588,7 @@ namespace PSRedis.Protocol
             if (Outstanding == 0) return;
             if (_stopRequested || _connection == null)
             {
+                if (_stopRequested) UnblockAfterStop();
                 DiscardConnection();
             }
             else
