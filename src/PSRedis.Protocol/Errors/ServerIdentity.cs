@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using PSRedis.Protocol.Resp;
 
 namespace PSRedis.Protocol
@@ -38,22 +39,36 @@ namespace PSRedis.Protocol
         /// <summary>Parses the text of INFO (any sections): "key:value" lines, "#" headers and blank lines skipped.</summary>
         internal static ServerIdentity FromInfo(string info, string endpoint)
         {
+            // The raw text, not RedisInfo's typed values: a version such as "8.0" would come back from there as 8.
             var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (string raw in info.Split('\n'))
             {
                 string line = raw.TrimEnd('\r');
                 int colon = line.IndexOf(':');
                 if (colon <= 0 || line[0] == '#') continue;
-                fields[line.Substring(0, colon)] = line.Substring(colon + 1).Trim();
+                fields[line.Substring(0, colon)] = line.Substring(colon + 1);
             }
-            string name = Field(fields, "server_name") ?? "redis";
-            string? version = Field(fields, name + "_version") ?? Field(fields, "garnet_version") ?? Field(fields, "valkey_version")
-                ?? Field(fields, "redis_version");
-            return new ServerIdentity(name, version, endpoint);
+            return FromFields(name => fields.TryGetValue(name, out string? value) ? value : null, endpoint);
         }
 
-        private static string? Field(Dictionary<string, string> fields, string name) =>
-            fields.TryGetValue(name, out string? value) && value.Length > 0 ? value : null;
+        /// <summary>The same from a parsed <see cref="RedisInfo"/> (INFO server as the client returns it).</summary>
+        public static ServerIdentity FromInfo(RedisInfo info, string endpoint)
+        {
+            if (info == null) throw new ArgumentNullException(nameof(info));
+            return FromFields(name => info.TryGetValue(name, out object value) ? Convert.ToString(value, CultureInfo.InvariantCulture) : null, endpoint);
+        }
+
+        /// <summary>
+        /// One rule for every place that names a server: server_name ("redis" when there is none), and its own version
+        /// field (garnet_version, valkey_version), else redis_version.
+        /// </summary>
+        private static ServerIdentity FromFields(Func<string, string?> read, string endpoint)
+        {
+            string? Field(string name) => read(name)?.Trim() is string text && text.Length > 0 ? text : null;
+            string name = Field("server_name") ?? "redis";
+            string? version = Field(name + "_version") ?? Field("garnet_version") ?? Field("valkey_version") ?? Field("redis_version");
+            return new ServerIdentity(name, version, endpoint);
+        }
 
         internal static ServerIdentity Unknown(string endpoint) => new ServerIdentity(null, null, endpoint);
 

@@ -191,7 +191,7 @@ namespace PSRedis.Cmdlets
         }
 
         private static bool IsGarnet(RedisInfo info) =>
-            info.TryGetValue("server_name", out object? name) && string.Equals(Convert.ToString(name, CultureInfo.InvariantCulture), "garnet", StringComparison.OrdinalIgnoreCase);
+            string.Equals(ServerIdentity.FromInfo(info, string.Empty).Name, "garnet", StringComparison.OrdinalIgnoreCase);
 
         private void QueueCopy(RedisConnection source, string key, string destination)
         {

@@ -68,8 +68,10 @@ namespace PSRedis.Cmdlets
             TestServerRegistry.Remove(server);
             if (server.Connection != null)
             {
-                ConnectionRegistry.Current?.Remove(server.Connection, out _);
-                server.Connection.Dispose();
+                // Remove also closes it; outside a session (another runspace's server) it is only closed.
+                SessionConnections? session = ConnectionRegistry.Current;
+                if (session != null) session.Remove(server.Connection, out _);
+                else server.Connection.Dispose();
                 server.Connection = null;
             }
             IReadOnlyList<string> problems = server.Running?.Stop() ?? Array.Empty<string>();

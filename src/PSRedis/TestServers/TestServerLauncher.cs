@@ -121,8 +121,9 @@ namespace PSRedis.TestServers
                     + (running.ProcessId.HasValue ? " (process " + running.ProcessId.Value.ToString(CultureInfo.InvariantCulture) + ")" : " (container " + running.ContainerId + ")")
                     + "; waiting for PING.");
                 RedisInfo info = WaitUntilAnswering(program, port, request, running);
-                server.ServerName = Text(info, "server_name") ?? "redis";
-                server.Version = Text(info, "garnet_version") ?? Text(info, "valkey_version") ?? Text(info, "redis_version");
+                ServerIdentity identity = ServerIdentity.FromInfo(info, "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+                server.ServerName = identity.Name;
+                server.Version = identity.Version;
                 return server;
             }
             catch
