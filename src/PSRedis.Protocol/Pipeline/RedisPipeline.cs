@@ -538,19 +538,14 @@ namespace PSRedis.Protocol
             plain.ClientId = !reply.IsError && reply.Type == RespType.Integer ? reply.Integer64 : 0;
         }
 
-        private bool AnyUnsentBlocks()
-        {
-            int end = _queue.Count;
-            for (int i = _sent; i < end; i++)
-            {
-                if (_queue[i].BlockFor.HasValue) return true;
-            }
-            return false;
-        }
+        private bool AnyUnsentBlocks() => AnyBlocks(_sent, _queue.Count);
 
-        private bool AnyUnansweredBlocks()
+        private bool AnyUnansweredBlocks() => AnyBlocks(_received, _sent);
+
+        /// <summary>Whether a command queued at a position in [<paramref name="from"/>, <paramref name="to"/>) blocks.</summary>
+        private bool AnyBlocks(int from, int to)
         {
-            for (int i = _received; i < _sent; i++)
+            for (int i = from; i < to; i++)
             {
                 if (_queue[i].BlockFor.HasValue) return true;
             }
